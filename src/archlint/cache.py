@@ -1,0 +1,70 @@
+"""On-disk cache of extract results, one JSON file per (path, content, settings).
+
+The cache sits inside the scanned project, so it is untrusted input: entries are JSON (never
+pickle), decoded with type checks, and any entry that fails to decode is a miss. Writes are
+atomic (temp file + rename), so parallel workers never see half an entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from archlint.model import FileResult
+from archlint.serde import from_jsonable, to_jsonable
+
+CACHE_FORMAT = 1
+_README = "Signature: 8a477f597d28d172789f06886806bc55\n# archlint cache; safe to delete.\n"
+
+
+class Cache:
+    """A namespace of entries for one settings key (archlint version, rules and options)."""
+
+    def __init__(self, directory: Path, settings_key: str):
+        self.dir = directory / f"v{CACHE_FORMAT}" / settings_key[:16]
+        self._ready = False
+
+    @staticmethod
+    def key(path: str, content_hash: str) -> str:
+        return hashlib.sha256(f"{path}\0{content_hash}".encode()).hexdigest()
+
+    def _entry(self, key: str) -> Path:
+        return self.dir / key[:2] / f"{key}.json"
+
+    def get(self, path: str, content_hash: str) -> FileResult | None:
+        try:
+            raw = self._entry(self.key(path, content_hash)).read_bytes()
+            result = from_jsonable(FileResult, json.loads(raw))
+        except (OSError, ValueError, TypeError, RecursionError):
+            return None
+        if result.facts.path != path or result.facts.content_hash != content_hash:
+            return None
+        return result
+
+    def put(self, result: FileResult) -> None:
+        key = self.key(result.facts.path, result.facts.content_hash)
+        target = self._entry(key)
+        try:
+            self._prepare()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = json.dumps(to_jsonable(result), separators=(",", ":")).encode()
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        except OSError:
+            pass  # a read-only tree just runs uncached
+
+    def _prepare(self) -> None:
+        if self._ready:
+            return
+        top = self.dir.parent.parent
+        top.mkdir(parents=True, exist_ok=True)
+        for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", _README)):
+            f = top / name
+            if not f.exists():
+                f.write_text(text, encoding="utf-8")
+        self._ready = True

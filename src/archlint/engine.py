@@ -1,0 +1,337 @@
+"""One run: discover → extract (+ file rules) → assemble → project rules → filter.
+
+Readers know formats, rules know facts, reporters know findings; this module only wires them and
+keeps the run going when one file or one rule fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import os
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import archlint
+from archlint.assemble import assemble
+from archlint.cache import Cache
+from archlint.config import Config, find_config, find_repo_root, load_file
+from archlint.discover import discover
+from archlint.errors import UsageError
+from archlint.extract import content_hash, extract_file, run_file_rules
+from archlint.filtering import PerFileIgnores, apply_filters
+from archlint.model import (
+    FileFacts,
+    FileKind,
+    FileResult,
+    Finding,
+    Level,
+    Notification,
+    RunStats,
+    SourceFile,
+)
+from archlint.registry import Registry, load_registry
+from archlint.rule import FileRule, ProjectRule, Rule
+
+PARALLEL_THRESHOLD = 48  # below this many files a process pool costs more than it saves
+
+
+@dataclass
+class Settings:
+    """Everything a run needs, resolved and validated (errors raise UsageError before any work)."""
+
+    root: Path
+    paths: list[Path]
+    config: Config
+    registry: Registry
+    enabled: set[str]
+    rule_options: dict[str, tuple[dict[str, Any], Level | None]]
+    force_exclude: bool = False
+
+
+@dataclass
+class RunResult:
+    root: Path
+    findings: list[Finding]
+    rules: list[Rule]  # enabled rules, in code order
+    notifications: list[Notification] = field(default_factory=list)
+    stats: RunStats = field(default_factory=RunStats)
+    suppressed: int = 0
+    files: list[FileFacts] = field(default_factory=list)
+    # Findings silenced by the filter that carry masks: their secrets stay masked in the code
+    # frames of other findings on the same lines.
+    masked: list[Finding] = field(default_factory=list)
+
+
+def resolve_root(paths: Sequence[Path], config_file: Path | None) -> tuple[Path, Path | None]:
+    """(project root, config file). The root is the config file's folder; without one, the one
+    folder given on the command line, else the repository root, else the current folder."""
+    first = paths[0]
+    found = config_file or find_config(first.resolve())
+    if found is not None:
+        root = found.resolve().parent
+    elif len(paths) == 1 and first.is_dir():
+        root = first.resolve()
+    else:
+        root = find_repo_root(first.resolve()) or Path.cwd().resolve()
+    outside = [p for p in paths if not _is_within(p.resolve(), root)]
+    if outside:
+        root = Path(os.path.commonpath([root, *(p.resolve() for p in outside)]))
+    return root, found
+
+
+def _is_within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def validate_rule_options(
+    config: Config, registry: Registry
+) -> dict[str, tuple[dict[str, Any], Level | None]]:
+    """`[tool.archlint.rules.<name>]` tables → options per rule code, checked against each rule's
+    declared options. `level` is accepted for every rule."""
+    out: dict[str, tuple[dict[str, Any], Level | None]] = {}
+    where = f"{config.path}: key 'rules" if config.path else "key 'rules"
+    for ident, table in config.rules.items():
+        code = registry.lookup(ident)
+        if code is None:
+            raise UsageError(f"{where}.{ident}': unknown rule (`archlint rules` lists them)")
+        cls = registry.rule_class(code)
+        spec = {o.name: o for o in cls.options_spec}
+        options: dict[str, Any] = {}
+        level: Level | None = None
+        for key, value in table.items():
+            if key == "level":
+                if value not in ("error", "warning", "note"):
+                    raise UsageError(
+                        f"{where}.{ident}.level': expected 'error', 'warning' or 'note'"
+                    )
+                level = Level(value)
+                continue
+            opt = spec.get(key)
+            if opt is None:
+                known = ", ".join(["level", *spec]) or "level"
+                raise UsageError(f"{where}.{ident}.{key}': unknown option; {cls.name} has: {known}")
+            problem = opt.check(value)
+            if problem:
+                raise UsageError(f"{where}.{ident}.{key}': expected {problem}")
+            options[key] = value
+        out[code] = (options, level)
+    return out
+
+
+def build_settings(
+    paths: Sequence[str],
+    config_file: str | None = None,
+    select: list[str] | None = None,
+    extend_select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    fail_on: str | None = None,
+    force_exclude: bool = False,
+) -> Settings:
+    """Resolve paths, config and rule selection; CLI values override the config file's."""
+    given = [Path(p) for p in (paths or ["."])]
+    for p in given:
+        if not p.exists():
+            raise UsageError(f"path not found: {p}")
+    cfg_path = Path(config_file) if config_file else None
+    if cfg_path is not None and not cfg_path.is_file():
+        raise UsageError(f"config file not found: {cfg_path}")
+    root, found = resolve_root(given, cfg_path)
+    config = load_file(found) if found else Config()
+    if select is not None:
+        config.select = select
+    config.extend_select = [*config.extend_select, *extend_select]
+    config.ignore = [*config.ignore, *ignore]
+    if fail_on is not None:
+        config.fail_on = fail_on
+    registry = load_registry(config.plugins, root)
+    try:
+        enabled = registry.select(config.select, config.extend_select, config.ignore)
+    except UsageError as exc:
+        raise UsageError(f"{config.path}: {exc}" if config.path else str(exc)) from None
+    rule_options = validate_rule_options(config, registry)
+    return Settings(root, given, config, registry, enabled, rule_options, force_exclude)
+
+
+def instantiate(settings: Settings) -> list[Rule]:
+    rules = []
+    for code in sorted(settings.enabled):
+        options, level = settings.rule_options.get(code, ({}, None))
+        rules.append(settings.registry.rule_class(code)(options, level))
+    return rules
+
+
+# --- the extract stage, in this process or in workers --------------------------------------------
+
+
+@dataclass(frozen=True)
+class _WorkerSpec:
+    plugins: tuple[str, ...]
+    base: str
+    file_rules: tuple[tuple[str, dict[str, Any], str], ...]
+    max_file_size: int
+    cache_dir: str | None
+    settings_key: str
+
+
+class _Worker:
+    """Per-process state: the file rules and the cache, built once per process."""
+
+    def __init__(self, spec: _WorkerSpec):
+        registry = load_registry(spec.plugins, Path(spec.base))
+        self.rules: list[FileRule] = []
+        for code, options, level in spec.file_rules:
+            cls = registry.rule_class(code)
+            assert issubclass(cls, FileRule)
+            self.rules.append(cls(options, Level(level)))
+        self.max_file_size = spec.max_file_size
+        self.cache = Cache(Path(spec.cache_dir), spec.settings_key) if spec.cache_dir else None
+
+    def run(self, src: SourceFile) -> tuple[FileResult, bool]:
+        try:
+            with open(src.abs_path, "rb") as fh:
+                data = fh.read(self.max_file_size + 1)
+        except OSError as exc:
+            reason = f"cannot read ({exc.strerror or type(exc).__name__})"
+            return run_file_rules(
+                FileFacts(src.path, src.kind, "", skipped=reason), "", self.rules
+            ), False
+        if self.cache is not None:
+            hit = self.cache.get(src.path, content_hash(data))
+            if hit is not None:
+                return hit, True
+        result = extract_file(src, data, self.rules, self.max_file_size)
+        if self.cache is not None and not result.notifications:
+            self.cache.put(result)
+        return result, False
+
+
+_WORKER: _Worker | None = None
+
+
+def _init_worker(spec: _WorkerSpec) -> None:
+    global _WORKER
+    _WORKER = _Worker(spec)
+
+
+def _work(src: SourceFile) -> tuple[FileResult, bool]:
+    assert _WORKER is not None
+    return _WORKER.run(src)
+
+
+def settings_key(rules: Sequence[Rule], extra: str) -> str:
+    """Cache namespace: archlint's own code, plug-in code, rule options and limits."""
+    h = hashlib.sha256(f"{archlint.__version__}|{extra}".encode())
+    modules = {inspect.getfile(type(r)) for r in rules} | {str(Path(archlint.__file__).parent)}
+    for m in sorted(modules):
+        p = Path(m)
+        files = sorted(p.rglob("*.py")) if p.is_dir() else [p]
+        for f in files:
+            try:
+                st = f.stat()
+            except OSError:
+                continue
+            h.update(f"{f}:{st.st_size}:{st.st_mtime_ns}".encode())
+    for r in rules:
+        h.update(repr((r.code, sorted(r.options.items()), r.level.value)).encode())
+    return h.hexdigest()
+
+
+def run(
+    settings: Settings,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run every stage and return filtered findings; never raises for bad input files."""
+    say = log or (lambda _msg: None)
+    cfg = settings.config
+    rules = instantiate(settings)
+    file_rules = [r for r in rules if isinstance(r, FileRule)]
+    project_rules = [r for r in rules if isinstance(r, ProjectRule)]
+    per_file = PerFileIgnores(cfg.per_file_ignores, settings.registry)
+
+    sources, skipped = discover(
+        settings.paths,
+        settings.root,
+        exclude=[*cfg.exclude, *cfg.extend_exclude],
+        respect_gitignore=cfg.respect_gitignore,
+        force_exclude=settings.force_exclude,
+    )
+    say(f"root {settings.root}; {len(sources)} files; rules: {', '.join(r.code for r in rules)}")
+    cache_dir = settings.root / cfg.cache_dir if use_cache else None
+    spec = _WorkerSpec(
+        plugins=tuple(cfg.plugins),
+        base=str(settings.root),
+        file_rules=tuple((r.code, dict(r.options), r.level.value) for r in file_rules),
+        max_file_size=cfg.max_file_size,
+        cache_dir=str(cache_dir) if cache_dir else None,
+        settings_key=settings_key(file_rules, f"{cfg.max_file_size}"),
+    )
+    jobs = jobs or os.cpu_count() or 1
+    results: list[tuple[FileResult, bool]]
+    if jobs > 1 and len(sources) >= PARALLEL_THRESHOLD:
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(spec,)) as pool:
+            chunk = max(1, len(sources) // (jobs * 8))
+            results = list(pool.map(_work, sources, chunksize=chunk))
+    else:
+        worker = _Worker(spec)
+        results = [worker.run(src) for src in sources]
+
+    stats = RunStats(files=len(sources))
+    findings: list[Finding] = []
+    notes: list[Notification] = []
+    facts: list[FileFacts] = []
+    for result, cached in results:
+        stats.from_cache += cached
+        stats.by_kind[result.facts.kind.value] = stats.by_kind.get(result.facts.kind.value, 0) + 1
+        stats.skipped += bool(result.facts.skipped)
+        facts.append(result.facts)
+        findings.extend(result.findings)
+        notes.extend(result.notifications)
+    worker_rules = _Worker(spec).rules if skipped else []
+    for item in skipped:
+        res = run_file_rules(
+            FileFacts(item.path, FileKind.TEXT, "", skipped=item.reason), "", worker_rules
+        )
+        findings.extend(res.findings)
+        stats.skipped += 1
+    say(f"extracted {len(sources)} files ({stats.from_cache} from cache)")
+
+    system = assemble(settings.root, facts, cfg.services)
+    for rule in project_rules:
+        try:
+            findings.extend(rule.check_project(system))
+        except Exception as exc:
+            notes.append(
+                Notification(
+                    message=f"rule {rule.code} failed: internal error ({type(exc).__name__}); "
+                    "please report it",
+                    rule=rule.code,
+                    detail="".join(traceback.format_tb(exc.__traceback__)) + type(exc).__name__,
+                )
+            )
+
+    unused_rule = next((r for r in rules if r.code == "ARC003"), None)
+    filtered = apply_filters(
+        findings,
+        {f.path: f for f in facts},
+        settings.registry,
+        settings.enabled,
+        per_file,
+        unused_rule,
+    )
+    return RunResult(
+        root=settings.root,
+        findings=filtered.findings,
+        rules=rules,
+        notifications=notes,
+        stats=stats,
+        suppressed=filtered.suppressed,
+        files=facts,
+        masked=[f for f in findings if f.masks],
+    )

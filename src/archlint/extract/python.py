@@ -1,0 +1,186 @@
+"""Python reader: one `ast.parse`, one walk, plain facts out.
+
+`ast` is used rather than libcst because facts need only positions, and `ast` is an order of
+magnitude cheaper (see DESIGN.md). The scanned code is parsed, never compiled or imported.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import warnings
+
+from archlint.model import Location, NamedValue, ParseProblem
+
+# Calls whose (name, default) arguments read configuration from the environment:
+# os.getenv, os.environ.get, environ.get, django-environ's env(), python-decouple's config().
+_ENV_FUNCS = {"getenv", "get", "env", "config", "str", "setdefault"}
+_ENV_OWNERS = {"os", "environ", "os.environ", "env", "environ.Env"}
+# Wrappers whose first argument (or default=) is the field's value: pydantic, SecretStr, …
+_VALUE_WRAPPERS = {"Field", "SecretStr", "SecretBytes", "Secret", "field", "Option", "Str"}
+
+
+class _Lines:
+    """Converts ast's UTF-8 byte columns to code-point columns (1-based)."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self, text: str):
+        self.lines = text.split("\n")
+
+    def col(self, line: int, byte_col: int) -> int:
+        if line - 1 >= len(self.lines):
+            return byte_col + 1
+        src = self.lines[line - 1]
+        if src.isascii():
+            return byte_col + 1
+        return len(src.encode("utf-8")[:byte_col].decode("utf-8", "replace")) + 1
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else node.attr
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        inner = _dotted(node.value)
+        key = node.slice.value
+        return f"{inner}.{key}" if inner and isinstance(key, str) else (inner or "")
+    if isinstance(node, ast.Call):
+        return _dotted(node.func)
+    return ""
+
+
+def _target_name(node: ast.expr) -> str:
+    """The name a value is bound to: `x`, `self.password` -> `password`, `cfg["token"]` -> `token`."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        key = node.slice.value
+        return key if isinstance(key, str) else ""
+    return ""
+
+
+class _Collector(ast.NodeVisitor):
+    def __init__(self, path: str, text: str):
+        self.path = path
+        self.lines = _Lines(text)
+        self.values: list[NamedValue] = []
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _loc(self, node: ast.expr) -> Location:
+        end_line = node.end_lineno or node.lineno
+        return Location(
+            self.path,
+            node.lineno,
+            self.lines.col(node.lineno, node.col_offset),
+            end_line,
+            self.lines.col(end_line, node.end_col_offset or node.col_offset),
+        )
+
+    def _literal(self, node: ast.expr | None) -> ast.Constant | None:
+        """The string constant a value expression stands for, through Field()/SecretStr()."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node
+        if isinstance(node, ast.Call):
+            func = _dotted(node.func).rsplit(".", 1)[-1]
+            if func in _VALUE_WRAPPERS:
+                for kw in node.keywords:
+                    if kw.arg == "default":
+                        return self._literal(kw.value)
+                if node.args:
+                    return self._literal(node.args[0])
+        return None
+
+    def _add(self, name: str, node: ast.expr | None, context: str) -> None:
+        const = self._literal(node)
+        if name and const is not None:
+            self.values.append(NamedValue(name, const.value, self._loc(const), context))
+
+    # -- bindings ------------------------------------------------------------------------------
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self._add(_target_name(target), node.value, "assignment")
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._add(_target_name(node.target), node.value, "assignment")
+        self.generic_visit(node)
+
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        args = node.args
+        positional = args.posonlyargs + args.args
+        for arg, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults):
+            self._add(arg.arg, default, "default")
+        for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults):
+            self._add(arg.arg, kw_default, "default")
+        self.generic_visit(node)
+
+    visit_FunctionDef = _visit_function
+    visit_AsyncFunctionDef = _visit_function
+
+    def visit_Call(self, node: ast.Call) -> None:
+        for kw in node.keywords:
+            if kw.arg:
+                self._add(kw.arg, kw.value, "keyword")
+        func = node.func
+        fname = func.attr if isinstance(func, ast.Attribute) else _dotted(func)
+        owner = _dotted(func.value) if isinstance(func, ast.Attribute) else ""
+        if fname in _ENV_FUNCS and (owner in _ENV_OWNERS or (not owner and fname != "get")):
+            var = node.args[0] if node.args else None
+            default = node.args[1] if len(node.args) > 1 else None
+            for kw in node.keywords:
+                if kw.arg == "default":
+                    default = kw.value
+            if isinstance(var, ast.Constant) and isinstance(var.value, str):
+                self._add(var.value, default, "env-default")
+        self.generic_visit(node)
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        for key, value in zip(node.keys, node.values):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                self._add(key.value, value, "dict")
+        self.generic_visit(node)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        # `if token == "…"`: a hardcoded credential check.
+        if len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq | ast.NotEq):
+            left, right = node.left, node.comparators[0]
+            name = _target_name(left) or _target_name(right)
+            for side in (left, right):
+                if isinstance(side, ast.Constant):
+                    self._add(name, side, "comparison")
+        self.generic_visit(node)
+
+
+def read_python(text: str, path: str) -> tuple[list[NamedValue], ParseProblem | None]:
+    """Parse Python source; return named literal values, or the parse problem."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes in scanned code
+            tree = ast.parse(text, filename=path, type_comments=False)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        col = exc.offset or 1
+        # exc.text is the offending source line; it may hold a secret, so it is never shown.
+        msg = exc.msg if isinstance(exc.msg, str) else "invalid syntax"
+        return [], ParseProblem(f"Python syntax error: {msg}", Location(path, line, max(col, 1)))
+    except (RecursionError, MemoryError):
+        return [], ParseProblem("Python source nests too deeply to parse", Location(path, 1))
+    except ValueError as exc:  # e.g. NUL bytes on older Pythons
+        return [], ParseProblem(f"Python source could not be parsed: {exc}", Location(path, 1))
+    collector = _Collector(path, text)
+    limit = sys.getrecursionlimit()
+    try:
+        sys.setrecursionlimit(max(limit, 10_000))
+        collector.visit(tree)
+    except RecursionError:
+        return collector.values, ParseProblem(
+            "Python source nests too deeply to analyse fully", Location(path, 1)
+        )
+    finally:
+        sys.setrecursionlimit(limit)
+    return collector.values, None

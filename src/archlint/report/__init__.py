@@ -1,0 +1,62 @@
+"""Reporters: findings in, text out. Text (rich), JSON, SARIF 2.1.0, GitHub workflow commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from archlint.docs import RulePage, page_for
+from archlint.engine import RunResult
+from archlint.model import Finding
+from archlint.rule import Rule
+from archlint.source import SourceReader
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+@dataclass
+class ReportContext:
+    result: RunResult
+    source: SourceReader
+    srcroot: Path  # the repository root (SARIF's %SRCROOT%); the project root outside git
+    uri_prefix: str = ""  # the project root's path inside the repository, for SARIF / GitHub
+    fail_level_hit: bool = False
+    automation_id: str = "archlint/"
+
+    def rule(self, code: str) -> Rule | None:
+        return next((r for r in self.result.rules if r.code == code), None)
+
+    def rule_name(self, code: str) -> str:
+        rule = self.rule(code)
+        return rule.name if rule else code
+
+    def page(self, code: str) -> RulePage | None:
+        return page_for(code)
+
+    def summary(self, rule: Rule) -> str:
+        page = page_for(rule.code)
+        return page.summary if page else (rule.summary or (type(rule).__doc__ or "").strip())
+
+    def uri(self, path: str) -> str:
+        return f"{self.uri_prefix}{path}"
+
+    def sorted_findings(self) -> list[Finding]:
+        return sorted(self.result.findings, key=Finding.sort_key)
+
+
+def render(fmt: str, ctx: ReportContext, color: bool = False) -> str:
+    if fmt == "json":
+        from archlint.report.json import render_json
+
+        return render_json(ctx)
+    if fmt == "sarif":
+        from archlint.report.sarif import render_sarif
+
+        return render_sarif(ctx)
+    if fmt == "github":
+        from archlint.report.github import render_github
+
+        return render_github(ctx)
+    from archlint.report.text import render_text
+
+    return render_text(ctx, color=color)

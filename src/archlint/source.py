@@ -1,0 +1,86 @@
+"""Source lines for reports: code frames with every secret masked, and GitHub line hashes.
+
+Reporters get source text only through this module, after the run, for the few files that have
+findings. Every mask of every finding (suppressed ones too) applies to every frame, so a secret on
+a line can never show up in another rule's code frame.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+from archlint.extract.decode import decode, looks_binary
+from archlint.masking import mask
+from archlint.model import FileKind, Finding, Location, Mask
+from archlint.report.fingerprint import line_hashes
+
+MAX_FRAME_LINES = 3
+MAX_FRAME_WIDTH = 200
+
+
+class SourceReader:
+    def __init__(self, root: Path, findings: Iterable[Finding]):
+        self.root = root
+        self.masks: dict[str, dict[int, set[Mask]]] = defaultdict(lambda: defaultdict(set))
+        for f in findings:
+            for m in f.masks:
+                self.masks[f.location.path][m.line].add(m)
+        self._lines: dict[str, list[str] | None] = {}
+        self._hashes: dict[str, list[str] | None] = {}
+
+    def _read(self, path: str) -> bytes | None:
+        try:
+            return (self.root / path).read_bytes()
+        except OSError:
+            return None
+
+    def lines(self, path: str) -> list[str] | None:
+        if path not in self._lines:
+            data = self._read(path)
+            text = None
+            if data is not None and not looks_binary(data):
+                decoded = decode(data, FileKind.TEXT, path)
+                text = decoded if isinstance(decoded, str) else None
+            self._lines[path] = text.split("\n") if text is not None else None
+        return self._lines[path]
+
+    def masked_line(self, path: str, line: int) -> str | None:
+        lines = self.lines(path)
+        if lines is None or not 1 <= line <= len(lines):
+            return None
+        text = lines[line - 1]
+        for m in sorted(self.masks[path].get(line, ()), key=lambda m: -m.column):
+            start, end = m.column - 1, min(m.end_column - 1, len(text))
+            if end > start:
+                text = text[:start] + mask(text[start:end]) + text[end:]
+        if len(text) > MAX_FRAME_WIDTH:
+            text = text[:MAX_FRAME_WIDTH] + "…"
+        return text
+
+    def frame(self, loc: Location) -> list[tuple[int, str]]:
+        """Up to three masked lines of the finding's region, with their numbers."""
+        out = []
+        for ln in range(loc.line, min(loc.end_line, loc.line + MAX_FRAME_LINES - 1) + 1):
+            text = self.masked_line(loc.path, ln)
+            if text is None:
+                break
+            out.append((ln, text))
+        return out
+
+    def snippet(self, loc: Location) -> str | None:
+        frame = self.frame(loc)
+        return "\n".join(t for _, t in frame) if frame else None
+
+    def line_hash(self, path: str, line: int) -> str | None:
+        """GitHub's primaryLocationLineHash, as its upload action computes it from the file."""
+        if path not in self._hashes:
+            data = self._read(path)
+            self._hashes[path] = (
+                line_hashes(data.decode("utf-8", "replace")) if data is not None else None
+            )
+        hashes = self._hashes[path]
+        if hashes is None or not 1 <= line <= len(hashes):
+            return None
+        return hashes[line - 1]
