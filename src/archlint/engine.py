@@ -148,7 +148,12 @@ def build_settings(
     config.ignore = [*config.ignore, *ignore]
     if fail_on is not None:
         config.fail_on = fail_on
-    registry = load_registry(config.plugins, root)
+    try:
+        registry = load_registry(config.plugins, root)
+    except UsageError as exc:
+        if config.path is None or not config.plugins:
+            raise
+        raise UsageError(f"{config.path}: key 'plugins': {exc}") from None
     try:
         enabled = registry.select(config.select, config.extend_select, config.ignore)
     except UsageError as exc:

@@ -98,9 +98,13 @@ def _unused_finding(
             sup.location,
             fingerprint=f"unknown:{','.join(unknown)}",
         )
-    # Only a suppression whose rules all ran can be known to be unused.
-    named = set().union(*(registry.codes_for(c) or set() for c in sup.codes)) if sup.codes else None
-    if named is not None and not named <= enabled:
+    # Only a suppression whose rules all ran can be known to be unused; for a bare one, that is
+    # every rule enabled by default.
+    if sup.codes:
+        named = set().union(*(registry.codes_for(c) or set() for c in sup.codes))
+    else:
+        named = {c for c, e in registry.entries.items() if e.cls.enabled_by_default}
+    if not named <= enabled:
         return None
     what = f"[{', '.join(sup.codes)}]" if sup.codes else ""
     scope = "in this file" if sup.file_level else "on its line"

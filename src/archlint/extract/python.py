@@ -10,7 +10,9 @@ import ast
 import sys
 import warnings
 
+from archlint.extract.sql import read_sql
 from archlint.model import Location, NamedValue, ParseProblem
+from archlint.positions import LineIndex
 
 # Calls whose (name, default) arguments read configuration from the environment:
 # os.getenv, os.environ.get, environ.get, django-environ's env(), python-decouple's config().
@@ -18,6 +20,9 @@ _ENV_FUNCS = {"getenv", "get", "env", "config", "str", "setdefault"}
 _ENV_OWNERS = {"os", "environ", "os.environ", "env", "environ.Env"}
 # Wrappers whose first argument (or default=) is the field's value: pydantic, SecretStr, …
 _VALUE_WRAPPERS = {"Field", "SecretStr", "SecretBytes", "Secret", "field", "Option", "Str"}
+# Calls whose first argument is SQL: DB-API cursors, SQLAlchemy, Alembic's op.execute, Django.
+_SQL_METHODS = {"execute", "executemany", "executescript", "exec_driver_sql", "raw"}
+_SQL_FUNCS = {"text", "RunSQL"}
 
 
 class _Lines:
@@ -67,8 +72,10 @@ def _target_name(node: ast.expr) -> str:
 class _Collector(ast.NodeVisitor):
     def __init__(self, path: str, text: str):
         self.path = path
+        self.text = text
         self.lines = _Lines(text)
         self.values: list[NamedValue] = []
+        self._index: LineIndex | None = None
 
     # -- helpers -------------------------------------------------------------------------------
     def _loc(self, node: ast.expr) -> Location:
@@ -137,7 +144,48 @@ class _Collector(ast.NodeVisitor):
                     default = kw.value
             if isinstance(var, ast.Constant) and isinstance(var.value, str):
                 self._add(var.value, default, "env-default")
+        if (fname in _SQL_METHODS and owner) or (fname in _SQL_FUNCS and not owner) or (
+            fname in _SQL_FUNCS and owner.endswith(("migrations", "sqlalchemy", "sa"))
+        ):
+            self._embedded_sql(node)
         self.generic_visit(node)
+
+    def _embedded_sql(self, node: ast.Call) -> None:
+        """Named literals of SQL written in a string argument, located in this file."""
+        arg = node.args[0] if node.args else None
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            return
+        sql = arg.value
+        loc = self._loc(arg)
+        if self._index is None:
+            self._index = LineIndex(self.text, self.path)
+        start = self._index.offset(loc.line, loc.column)
+        # Found only when the source spells the SQL as is (no escapes): then positions map 1:1.
+        at = self.text.find(sql, start, start + len(sql) + 8)
+        if at < 0:
+            return
+        base_line, base_col = self._index.position(at)
+        values, _problem = read_sql(sql, self.path)
+        for nv in values:
+            v = nv.location
+
+            def col(line: int, c: int) -> int:
+                return c + base_col - 1 if line == 1 else c
+
+            self.values.append(
+                NamedValue(
+                    nv.name,
+                    nv.value,
+                    Location(
+                        self.path,
+                        v.line + base_line - 1,
+                        col(v.line, v.column),
+                        v.end_line + base_line - 1,
+                        col(v.end_line, v.end_column),
+                    ),
+                    "sql",
+                )
+            )
 
     def visit_Dict(self, node: ast.Dict) -> None:
         for key, value in zip(node.keys, node.values):

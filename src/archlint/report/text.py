@@ -49,7 +49,8 @@ def render_text(ctx: ReportContext, color: bool = False, quiet: bool = False) ->
                 end = min(loc.end_column, len(frame[0][1]) + 1)
                 underline = " " * (loc.column - 1) + "^" * max(1, end - loc.column)
                 console.print(f"[dim]{'':>{width}} |[/] [{_STYLE[f.level]}]{underline}[/]")
-        console.print()
+        if not quiet:
+            console.print()
     if not quiet:
         _summary(console, ctx)
     return buf.getvalue()
