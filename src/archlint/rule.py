@@ -97,6 +97,10 @@ class Rule:
     precision: ClassVar[str] = "high"  # SARIF: very-high | high | medium | low
     security_severity: ClassVar[float | None] = None  # 0.0–10.0, security rules only
     help_uri: ClassVar[str] = ""
+    # Whether reports may quote the source at a finding (code frames, SARIF snippets). Off for
+    # rules whose lines are unread text, such as parse errors: such a line may hold a secret
+    # that no rule had the chance to mask.
+    shows_source: ClassVar[bool] = True
 
     def __init__(self, options: Mapping[str, Any] | None = None, level: Level | None = None):
         """Create the rule with user options (already validated) and an optional level override."""

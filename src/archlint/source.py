@@ -69,10 +69,6 @@ class SourceReader:
             out.append((ln, text))
         return out
 
-    def snippet(self, loc: Location) -> str | None:
-        frame = self.frame(loc)
-        return "\n".join(t for _, t in frame) if frame else None
-
     def line_hash(self, path: str, line: int) -> str | None:
         """GitHub's primaryLocationLineHash, as its upload action computes it from the file."""
         if path not in self._hashes:

@@ -26,6 +26,17 @@ class ReportContext:
     def rule(self, code: str) -> Rule | None:
         return next((r for r in self.result.rules if r.code == code), None)
 
+    def frame(self, finding: Finding) -> list[tuple[int, str]]:
+        """Masked source lines of a finding, or none for rules that must not quote source."""
+        rule = self.rule(finding.code)
+        if rule is not None and not rule.shows_source:
+            return []
+        return self.source.frame(finding.location)
+
+    def snippet(self, finding: Finding) -> str | None:
+        frame = self.frame(finding)
+        return "\n".join(t for _, t in frame) if frame else None
+
     def rule_name(self, code: str) -> str:
         rule = self.rule(code)
         return rule.name if rule else code

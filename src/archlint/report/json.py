@@ -36,7 +36,7 @@ def render_json(ctx: ReportContext) -> str:
                 "level": f.level.value,
                 "message": f.message,
                 **_loc(f.location),
-                "snippet": ctx.source.snippet(f.location),
+                "snippet": ctx.snippet(f),
                 "fingerprint": f.fingerprint,
                 "related": [
                     {**_loc(r), "message": m}

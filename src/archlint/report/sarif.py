@@ -24,7 +24,7 @@ INFO_URI = "https://github.com/archlint/archlint"
 
 def _rule_descriptor(ctx: ReportContext, rule: Rule) -> dict[str, Any]:
     page = ctx.page(rule.code)
-    summary = ctx.summary(rule)
+    summary = ctx.summary(rule) or rule.name
     help_text = page.markdown if page else summary
     props: dict[str, Any] = {
         "tags": sorted({*rule.tags, rule.family()}),
@@ -35,8 +35,8 @@ def _rule_descriptor(ctx: ReportContext, rule: Rule) -> dict[str, Any]:
     desc: dict[str, Any] = {
         "id": rule.code,
         "name": rule.name,
-        "shortDescription": {"text": summary or rule.name},
-        "fullDescription": {"text": summary or rule.name},
+        "shortDescription": {"text": summary},
+        "fullDescription": {"text": summary},
         "help": {"text": help_text, "markdown": help_text},
         "defaultConfiguration": {"level": rule.level.value},
         "properties": props,
@@ -47,23 +47,21 @@ def _rule_descriptor(ctx: ReportContext, rule: Rule) -> dict[str, Any]:
     return desc
 
 
-def _region(ctx: ReportContext, loc: Location, with_snippet: bool) -> dict[str, Any]:
+def _region(ctx: ReportContext, loc: Location, snippet: str | None) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": loc.line, "startColumn": loc.column}
     region["endLine"] = loc.end_line
     if loc.end_column > 0 and (loc.end_line > loc.line or loc.end_column > loc.column):
         region["endColumn"] = loc.end_column
-    if with_snippet:
-        text = ctx.source.snippet(loc)
-        if text is not None:
-            region["snippet"] = {"text": text}
+    if snippet is not None:
+        region["snippet"] = {"text": snippet}
     return region
 
 
-def _physical(ctx: ReportContext, loc: Location, with_snippet: bool = True) -> dict[str, Any]:
+def _physical(ctx: ReportContext, loc: Location, snippet: str | None = None) -> dict[str, Any]:
     return {
         "physicalLocation": {
             "artifactLocation": {"uri": ctx.uri(loc.path), "uriBaseId": "%SRCROOT%"},
-            "region": _region(ctx, loc, with_snippet),
+            "region": _region(ctx, loc, snippet),
         }
     }
 
@@ -81,7 +79,7 @@ def _result(ctx: ReportContext, f: Finding, index: dict[str, int]) -> dict[str, 
         "ruleId": f.code,
         "level": f.level.value,
         "message": {"text": f.message},
-        "locations": [_physical(ctx, loc)],
+        "locations": [_physical(ctx, loc, ctx.snippet(f))],
         "partialFingerprints": fingerprints,
     }
     if f.code in index:
@@ -104,7 +102,7 @@ def render_sarif(ctx: ReportContext) -> str:
             "level": "error" if n.level is Level.ERROR else "warning",
             "message": {"text": n.message},
             **(
-                {"locations": [_physical(ctx, Location(n.path, 1), with_snippet=False)]}
+                {"locations": [_physical(ctx, Location(n.path, 1))]}
                 if n.path
                 else {}
             ),

@@ -40,7 +40,7 @@ def render_text(ctx: ReportContext, color: bool = False, quiet: bool = False) ->
             )
             if quiet:
                 continue
-            frame = ctx.source.frame(loc)
+            frame = ctx.frame(f)
             width = len(str(frame[-1][0])) if frame else 1
             for ln, text in frame:
                 console.print(f"[dim]{ln:>{width}} |[/] {escape(text)}")

@@ -18,6 +18,7 @@ class CouldNotParse(FileRule):
     name = "could-not-parse"
     default_level = Level.ERROR
     sees_unreadable_files = True
+    shows_source = False
     tags = ("meta",)
     precision = "very-high"
 
