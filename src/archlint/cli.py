@@ -55,35 +55,54 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=FORMATS, default="text", help="output format")
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     check.add_argument(
-        "--select", type=_selectors, metavar="RULES",
+        "--select",
+        type=_selectors,
+        metavar="RULES",
         help="comma-separated codes, prefixes (ARC5) or names to enable, replacing the config's",
     )
     check.add_argument(
-        "--extend-select", type=_selectors, default=[], metavar="RULES",
+        "--extend-select",
+        type=_selectors,
+        default=[],
+        metavar="RULES",
         help="enable these rules in addition",
     )
     check.add_argument(
-        "--ignore", type=_selectors, default=[], metavar="RULES",
+        "--ignore",
+        type=_selectors,
+        default=[],
+        metavar="RULES",
         help="disable these rules (added to the config's ignore list)",
     )
     check.add_argument(
-        "--fail-on", choices=FAIL_ON, default=None,
+        "--fail-on",
+        choices=FAIL_ON,
+        default=None,
         help="lowest level that makes the exit code 1 (default: warning)",
     )
     check.add_argument("--config", metavar="FILE", help="archlint.toml or pyproject.toml to use")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    check.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="worker processes (default: all cores)")
     check.add_argument(
-        "--force-exclude", action="store_true",
+        "--jobs", "-j", type=_jobs, metavar="N", help="worker processes (default: all cores)"
+    )
+    check.add_argument(
+        "--force-exclude",
+        action="store_true",
         help="apply exclude and .gitignore even to paths named on the command line (for hooks)",
     )
     check.add_argument(
-        "--automation-id", default="archlint/", metavar="ID",
+        "--automation-id",
+        default="archlint/",
+        metavar="ID",
         help="SARIF automationDetails.id (a category per upload in a monorepo)",
     )
     out = check.add_mutually_exclusive_group()
-    out.add_argument("--quiet", "-q", action="store_true", help="findings only, no frames or summary")
-    out.add_argument("--verbose", "-v", action="store_true", help="progress and internal tracebacks")
+    out.add_argument(
+        "--quiet", "-q", action="store_true", help="findings only, no frames or summary"
+    )
+    out.add_argument(
+        "--verbose", "-v", action="store_true", help="progress and internal tracebacks"
+    )
     check.add_argument("--version", action="version", version=f"archlint {archlint.__version__}")
 
     rules = sub.add_parser("rules", help="list every rule")
@@ -221,8 +240,12 @@ def cmd_rules(args: argparse.Namespace) -> int:
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(
-            r["code"], r["name"], r["family"], r["level"],
-            "on" if r["enabled_by_default"] else "off", r["summary"],
+            r["code"],
+            r["name"],
+            r["family"],
+            r["level"],
+            "on" if r["enabled_by_default"] else "off",
+            r["summary"],
         )
     Console(highlight=False, soft_wrap=False).print(table)
     return EXIT_OK

@@ -162,7 +162,7 @@ class Skipped:
 class _Ignores:
     """The .gitignore specs in force for a folder, outermost first."""
 
-    def __init__(self, specs: tuple[tuple[str, pathspec.PathSpec], ...] = ()):
+    def __init__(self, specs: tuple[tuple[str, pathspec.GitIgnoreSpec], ...] = ()):
         self.specs = specs
 
     def child(self, rel_dir: str, abs_dir: str) -> _Ignores:

@@ -154,7 +154,7 @@ def rule_classes_in(module: ModuleType) -> list[type[Rule]]:
         if inspect.isclass(obj)
         and issubclass(obj, FileRule | ProjectRule)
         and obj.__module__ == module.__name__
-        and getattr(obj, "code", "")
+        and bool(obj.code)
     ]
 
 

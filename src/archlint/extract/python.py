@@ -104,7 +104,7 @@ class _Collector(ast.NodeVisitor):
 
     def _add(self, name: str, node: ast.expr | None, context: str) -> None:
         const = self._literal(node)
-        if name and const is not None:
+        if name and const is not None and isinstance(const.value, str):
             self.values.append(NamedValue(name, const.value, self._loc(const), context))
 
     # -- bindings ------------------------------------------------------------------------------
@@ -120,9 +120,11 @@ class _Collector(ast.NodeVisitor):
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         args = node.args
         positional = args.posonlyargs + args.args
-        for arg, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults):
+        for arg, default in zip(
+            positional[len(positional) - len(args.defaults) :], args.defaults, strict=True
+        ):
             self._add(arg.arg, default, "default")
-        for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults):
+        for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
             self._add(arg.arg, kw_default, "default")
         self.generic_visit(node)
 
@@ -144,8 +146,10 @@ class _Collector(ast.NodeVisitor):
                     default = kw.value
             if isinstance(var, ast.Constant) and isinstance(var.value, str):
                 self._add(var.value, default, "env-default")
-        if (fname in _SQL_METHODS and owner) or (fname in _SQL_FUNCS and not owner) or (
-            fname in _SQL_FUNCS and owner.endswith(("migrations", "sqlalchemy", "sa"))
+        if (
+            (fname in _SQL_METHODS and owner)
+            or (fname in _SQL_FUNCS and not owner)
+            or (fname in _SQL_FUNCS and owner.endswith(("migrations", "sqlalchemy", "sa")))
         ):
             self._embedded_sql(node)
         self.generic_visit(node)
@@ -188,7 +192,7 @@ class _Collector(ast.NodeVisitor):
             )
 
     def visit_Dict(self, node: ast.Dict) -> None:
-        for key, value in zip(node.keys, node.values):
+        for key, value in zip(node.keys, node.values, strict=True):
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 self._add(key.value, value, "dict")
         self.generic_visit(node)

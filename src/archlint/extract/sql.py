@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import SqlglotError
-from sqlglot.tokens import Token, TokenType
+from sqlglot.tokens import Token, TokenType  # type: ignore[attr-defined]
 
 from archlint.model import Location, NamedValue, ParseProblem
 from archlint.positions import LineIndex

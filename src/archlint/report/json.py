@@ -40,11 +40,16 @@ def render_json(ctx: ReportContext) -> str:
                 "fingerprint": f.fingerprint,
                 "related": [
                     {**_loc(r), "message": m}
-                    for r, m in zip(f.related, f.related_messages or [""] * len(f.related), strict=False)
+                    for r, m in zip(
+                        f.related, f.related_messages or [""] * len(f.related), strict=False
+                    )
                 ],
             }
         )
-    counts = {lvl: sum(1 for f in res.findings if f.level.value == lvl) for lvl in ("error", "warning", "note")}
+    counts = {
+        lvl: sum(1 for f in res.findings if f.level.value == lvl)
+        for lvl in ("error", "warning", "note")
+    }
     doc = {
         "version": SCHEMA_VERSION,
         "tool": {"name": "archlint", "version": archlint.__version__},

@@ -101,11 +101,7 @@ def render_sarif(ctx: ReportContext) -> str:
         {
             "level": "error" if n.level is Level.ERROR else "warning",
             "message": {"text": n.message},
-            **(
-                {"locations": [_physical(ctx, Location(n.path, 1))]}
-                if n.path
-                else {}
-            ),
+            **({"locations": [_physical(ctx, Location(n.path, 1))]} if n.path else {}),
             **({"associatedRule": {"id": n.rule}} if n.rule else {}),
         }
         for n in res.notifications
@@ -121,9 +117,7 @@ def render_sarif(ctx: ReportContext) -> str:
             }
         },
         "automationDetails": {"id": ctx.automation_id},
-        "originalUriBaseIds": {
-            "%SRCROOT%": {"uri": ctx.srcroot.as_uri().rstrip("/") + "/"}
-        },
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": ctx.srcroot.as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
         "invocations": [
             {

@@ -26,7 +26,6 @@ def render_text(ctx: ReportContext, color: bool = False, quiet: bool = False) ->
         width=200 if not color else None,
         soft_wrap=True,
     )
-    res = ctx.result
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for f in ctx.sorted_findings():
         by_file[f.location.path].append(f)
@@ -71,7 +70,11 @@ def _summary(console: Console, ctx: ReportContext) -> None:
         console.print(table)
         console.print()
     levels = Counter(f.level for f in res.findings)
-    parts = [f"{levels[lvl]} {lvl.value}{'s' if levels[lvl] != 1 else ''}" for lvl in Level if levels[lvl]]
+    parts = [
+        f"{levels[lvl]} {lvl.value}{'s' if levels[lvl] != 1 else ''}"
+        for lvl in Level
+        if levels[lvl]
+    ]
     files = len({f.location.path for f in res.findings})
     if res.findings:
         line = f"Found {len(res.findings)} finding{'s' if len(res.findings) != 1 else ''} ({', '.join(parts)}) in {files} file{'s' if files != 1 else ''}"

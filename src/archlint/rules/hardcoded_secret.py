@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from archlint.rules.secret_patterns import is_placeholder, judge_named_value, mask, scan_text
-
 from archlint.model import FileKind, Finding, Level, Location
 from archlint.rule import FileContext, FileRule, Option, mask_location
+from archlint.rules.secret_patterns import is_placeholder, judge_named_value, mask, scan_text
 
 LOCK_FILES = frozenset(
     {
