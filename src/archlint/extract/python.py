@@ -7,7 +7,6 @@ magnitude cheaper (see DESIGN.md). The scanned code is parsed, never compiled or
 from __future__ import annotations
 
 import ast
-import sys
 import warnings
 
 from archlint.extract.sql import read_sql
@@ -69,7 +68,7 @@ def _target_name(node: ast.expr) -> str:
     return ""
 
 
-class _Collector(ast.NodeVisitor):
+class _Collector:
     def __init__(self, path: str, text: str):
         self.path = path
         self.text = text
@@ -111,11 +110,9 @@ class _Collector(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
             self._add(_target_name(target), node.value, "assignment")
-        self.generic_visit(node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self._add(_target_name(node.target), node.value, "assignment")
-        self.generic_visit(node)
 
     def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         args = node.args
@@ -126,10 +123,24 @@ class _Collector(ast.NodeVisitor):
             self._add(arg.arg, default, "default")
         for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
             self._add(arg.arg, kw_default, "default")
-        self.generic_visit(node)
 
-    visit_FunctionDef = _visit_function
-    visit_AsyncFunctionDef = _visit_function
+
+    def collect(self, tree: ast.AST) -> None:
+        """One iterative pass over every node (no recursion limit, no per-node generic_visit)."""
+        handlers = {
+            ast.Assign: self.visit_Assign,
+            ast.AnnAssign: self.visit_AnnAssign,
+            ast.FunctionDef: self._visit_function,
+            ast.AsyncFunctionDef: self._visit_function,
+            ast.Call: self.visit_Call,
+            ast.Dict: self.visit_Dict,
+            ast.Compare: self.visit_Compare,
+        }
+        get = handlers.get
+        for node in ast.walk(tree):
+            handler = get(type(node))
+            if handler is not None:
+                handler(node)  # type: ignore[operator]
 
     def visit_Call(self, node: ast.Call) -> None:
         for kw in node.keywords:
@@ -152,7 +163,6 @@ class _Collector(ast.NodeVisitor):
             or (fname in _SQL_FUNCS and owner.endswith(("migrations", "sqlalchemy", "sa")))
         ):
             self._embedded_sql(node)
-        self.generic_visit(node)
 
     def _embedded_sql(self, node: ast.Call) -> None:
         """Named literals of SQL written in a string argument, located in this file."""
@@ -195,7 +205,6 @@ class _Collector(ast.NodeVisitor):
         for key, value in zip(node.keys, node.values, strict=True):
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 self._add(key.value, value, "dict")
-        self.generic_visit(node)
 
     def visit_Compare(self, node: ast.Compare) -> None:
         # `if token == "…"`: a hardcoded credential check.
@@ -205,7 +214,6 @@ class _Collector(ast.NodeVisitor):
             for side in (left, right):
                 if isinstance(side, ast.Constant):
                     self._add(name, side, "comparison")
-        self.generic_visit(node)
 
 
 def read_python(text: str, path: str) -> tuple[list[NamedValue], ParseProblem | None]:
@@ -225,14 +233,6 @@ def read_python(text: str, path: str) -> tuple[list[NamedValue], ParseProblem | 
     except ValueError as exc:  # e.g. NUL bytes on older Pythons
         return [], ParseProblem(f"Python source could not be parsed: {exc}", Location(path, 1))
     collector = _Collector(path, text)
-    limit = sys.getrecursionlimit()
-    try:
-        sys.setrecursionlimit(max(limit, 10_000))
-        collector.visit(tree)
-    except RecursionError:
-        return collector.values, ParseProblem(
-            "Python source nests too deeply to analyse fully", Location(path, 1)
-        )
-    finally:
-        sys.setrecursionlimit(limit)
+    collector.collect(tree)
+    collector.values.sort(key=lambda v: (v.location.line, v.location.column))
     return collector.values, None
