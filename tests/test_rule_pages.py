@@ -55,3 +55,12 @@ def test_each_rule_has_firing_and_passing_examples():
         assert "pass" in expects, code
         if code != "ARC004":  # file-skipped needs a file over the size limit: tested elsewhere
             assert "fire" in expects, code
+
+
+def test_readme_rule_table_lists_every_rule():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for code in REGISTRY.codes:
+        cls = REGISTRY.rule_class(code)
+        assert f"[{code}](rules/{code}-{cls.name}.md) | {cls.name} |" in readme, code

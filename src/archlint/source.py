@@ -11,9 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+from archlint.discover import classify
 from archlint.extract.decode import decode, looks_binary
 from archlint.masking import mask
-from archlint.model import FileKind, Finding, Location, Mask
+from archlint.model import Finding, Location, Mask
 from archlint.report.fingerprint import line_hashes
 
 MAX_FRAME_LINES = 3
@@ -41,7 +42,7 @@ class SourceReader:
             data = self._read(path)
             text = None
             if data is not None and not looks_binary(data):
-                decoded = decode(data, FileKind.TEXT, path)
+                decoded = decode(data, classify(path.rsplit("/", 1)[-1])[1], path)
                 text = decoded if isinstance(decoded, str) else None
             self._lines[path] = text.split("\n") if text is not None else None
         return self._lines[path]

@@ -80,7 +80,7 @@ def _summary(console: Console, ctx: ReportContext) -> None:
         line = f"Found {len(res.findings)} finding{'s' if len(res.findings) != 1 else ''} ({', '.join(parts)}) in {files} file{'s' if files != 1 else ''}"
     else:
         line = "No findings"
-    extra = [f"{res.stats.files} files checked"]
+    extra = [f"{res.stats.files} file{'s' if res.stats.files != 1 else ''} checked"]
     if res.stats.from_cache:
         extra.append(f"{res.stats.from_cache} from cache")
     if res.suppressed:
