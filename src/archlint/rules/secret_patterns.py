@@ -891,7 +891,12 @@ class _NameKind:
     aws_secret: bool = False
 
 
+_TYPE_NAME = re.compile(r"::[A-Z][a-z]\w*$")  # AWS::SecretsManager::Secret, Foo::ApiKey
+
+
 def _classify_name(name: str) -> _NameKind | None:
+    if _TYPE_NAME.search(name.strip()):
+        return None  # a namespaced type name (CloudFormation resource types), not a setting
     words = _name_words(name)
     while len(words) > 1 and (words[-1] in _TRAILING_QUALIFIERS or words[-1].isdigit()):
         words.pop()
@@ -1082,8 +1087,10 @@ def _judge_password(name: str, v: str, kind: _NameKind, words: list[str]) -> str
 
 def _is_slug(v: str) -> bool:
     """ "types-auth0-python", "orders.service-account": two or more words between separators."""
-    parts = re.split(r"[-_.:/]", v)
-    return sum(1 for p in parts if re.fullmatch(r"[A-Z]?[a-z]{3,}", p)) >= 2
+    parts = [p for p in re.split(r"[-_.:/]", v) if p]
+    words = sum(1 for p in parts if re.fullmatch(r"[A-Z]?[a-z]{3,}", p))
+    # ... and no part that could carry the randomness ("pay_live_<32 random>" is a key).
+    return words >= 2 and all(len(p) <= 10 or re.fullmatch(r"[A-Z]?[a-z]+", p) for p in parts)
 
 
 def _judge_token(name: str, v: str) -> str | None:
