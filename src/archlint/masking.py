@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-MAX_STARS = 12
+_MASK_MAX_REVEAL = 4
+_MASK_MIN_STARS = 8
+_MASK_MAX_STARS = 16
 
 
 def mask(value: str) -> str:
-    """`sk_live_abcdef123456` -> `sk_l************`.
+    """Mask a secret for display.
 
-    At most the first 4 characters stay visible, and never more than a quarter of the value;
-    values under 8 characters show nothing. The stars are capped at 12 so the output does not
-    tell the value's length.
+    * At most the first 4 characters are kept, and never more than a quarter of the
+      value (``len // 4``); values shorter than 8 characters reveal nothing.
+    * The rest is replaced by ``*``. The number of stars is the number of hidden
+      characters clamped to 8..16, so the output never tells the exact length of a short
+      secret (``"abc"`` → ``"********"``) and does not grow with a long one
+      (``"sk_live_abcdef123456"`` → ``"sk_l****************"``; a 2 kB PEM block is
+      shown as its first 4 characters and 16 stars).
+    * The empty string masks to the empty string.
     """
-    if len(value) < 8:
-        keep = 0
-    else:
-        keep = min(4, len(value) // 4)
-    return value[:keep] + "*" * min(MAX_STARS, max(len(value) - keep, 4))
+    if not value:
+        return ""
+    n = len(value)
+    reveal = 0 if n < 8 else min(_MASK_MAX_REVEAL, n // 4)
+    stars = min(_MASK_MAX_STARS, max(_MASK_MIN_STARS, n - reveal))
+    return value[:reveal] + "*" * stars

@@ -52,6 +52,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from archlint.masking import mask
+
 __all__ = [
     "TokenMatch",
     "is_placeholder",
@@ -90,31 +92,6 @@ def shannon_entropy(value: str) -> float:
         counts[ch] = counts.get(ch, 0) + 1
     n = len(value)
     return -sum((c / n) * math.log2(c / n) for c in counts.values())
-
-
-_MASK_MAX_REVEAL = 4
-_MASK_MIN_STARS = 8
-_MASK_MAX_STARS = 16
-
-
-def mask(value: str) -> str:
-    """Mask a secret for display.
-
-    * At most the first 4 characters are kept, and never more than a quarter of the
-      value (``len // 4``); values shorter than 8 characters reveal nothing.
-    * The rest is replaced by ``*``. The number of stars is the number of hidden
-      characters clamped to 8..16, so the output never tells the exact length of a short
-      secret (``"abc"`` → ``"********"``) and does not grow with a long one
-      (``"sk_live_abcdef123456"`` → ``"sk_l****************"``; a 2 kB PEM block is
-      shown as its first 4 characters and 16 stars).
-    * The empty string masks to the empty string.
-    """
-    if not value:
-        return ""
-    n = len(value)
-    reveal = 0 if n < 8 else min(_MASK_MAX_REVEAL, n // 4)
-    stars = min(_MASK_MAX_STARS, max(_MASK_MIN_STARS, n - reveal))
-    return value[:reveal] + "*" * stars
 
 
 def _strip_quotes(value: str) -> str:
@@ -761,13 +738,58 @@ def _scan_urls(text: str) -> list[TokenMatch]:
     return found
 
 
+# ADO.NET / ODBC / libpq keyword connection strings: "Server=db;User Id=app;Password=…;",
+# "host=db dbname=orders user=app password=…"
+_CONN_PASSWORD = re.compile(
+    r"(?i:password|pwd)[ \t]*=[ \t]*(?P<secret>[^;'\"\s]{1,256})(?=[;'\"\s]|$)"
+)
+_CONN_OTHER_KEY = re.compile(
+    r"(?i:server|data source|host|hostname|addr|address|user id|uid|user|username|"
+    r"database|initial catalog|dbname|port|driver|provider|sslmode)[ \t]*="
+)
+# A password passed as a URL query parameter: "jdbc:mysql://db/shop?user=app&password=…"
+_QUERY_PASSWORD = re.compile(
+    r"://[^\s'\"<>]{1,512}?[?&](?i:password|pwd|passwd)=(?P<secret>[^&#\s'\"<>]{1,256})"
+)
+
+
+def _scan_connection_strings(text: str) -> list[TokenMatch]:
+    """Passwords in keyword connection strings and in URL query parameters."""
+    lowered = text.lower()
+    if "pwd" not in lowered and "passw" not in lowered:
+        return []
+    found: list[TokenMatch] = []
+    for m in _CONN_PASSWORD.finditer(text):
+        start = m.start()
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-.&?"):
+            continue  # "db_password=", "?password=" (the latter is handled below)
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", m.end())
+        line = text[line_start : line_end if line_end >= 0 else len(text)]
+        # ADO.NET/ODBC strings are ";"-separated; libpq's are space-separated keywords.
+        others = len(_CONN_OTHER_KEY.findall(line))
+        if not (others >= 1 and ";" in line) and others < 2:
+            continue
+        if _url_password_is_real("", m.group("secret"), ""):
+            found.append(TokenMatch("password in connection string", *m.span("secret")))
+    if "://" in text:
+        for m in _QUERY_PASSWORD.finditer(text):
+            if _url_password_is_real("", m.group("secret"), ""):
+                found.append(TokenMatch("password in connection URL", *m.span("secret")))
+    return found
+
+
 # ---------------------------------------------------------------------------
 # scan_text
 # ---------------------------------------------------------------------------
 
 
 def scan_text(text: str) -> list[TokenMatch]:
-    """Provider-format tokens, PEM private key blocks and URLs with inline passwords.
+    """Provider-format tokens, PEM private key blocks and passwords in connection URLs.
+
+    Connection URLs are ``scheme://user:password@host`` (also with the password as a
+    ``?password=`` query parameter) and keyword connection strings
+    (``Server=db;User Id=app;Password=…;``).
 
     Works on any text (source, YAML/JSON/TOML/INI, .env, SQL, Markdown…). Returns the
     matches sorted by start offset and non-overlapping: when two detections overlap the
@@ -779,6 +801,7 @@ def scan_text(text: str) -> list[TokenMatch]:
     ]
     candidates += [(m, 1) for m in _scan_pem(text)]
     candidates += [(m, 2) for m in _scan_urls(text)]
+    candidates += [(m, 3) for m in _scan_connection_strings(text)]
     candidates.sort(key=lambda c: (c[0].start, c[0].start - c[0].end, c[1]))
     result: list[TokenMatch] = []
     last_end = -1
