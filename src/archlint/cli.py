@@ -175,12 +175,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     )
     to_terminal = args.output is None and sys.stdout.isatty()
     color = to_terminal and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-    if args.format == "text":
-        from archlint.report.text import render_text
-
-        text = render_text(ctx, color=color, quiet=args.quiet)
-    else:
-        text = render(args.format, ctx)
+    text = render(args.format, ctx, color=color, quiet=args.quiet)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")

@@ -18,7 +18,6 @@ FAIL_ON = ("error", "warning", "note", "none")
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgG]i?[bB]?|[bB])?\s*$")
 
-# key -> (expected description, validator)
 _LIST_OF_STR = "a list of strings"
 
 

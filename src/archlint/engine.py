@@ -278,14 +278,14 @@ def run(
         settings_key=settings_key(file_rules, f"{cfg.max_file_size}"),
     )
     jobs = jobs or os.cpu_count() or 1
+    local = _Worker(spec)  # serial extraction, and ARC004 for paths discovery could not enter
     results: list[tuple[FileResult, bool]]
     if jobs > 1 and len(sources) >= PARALLEL_THRESHOLD:
         with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(spec,)) as pool:
             chunk = max(1, len(sources) // (jobs * 8))
             results = list(pool.map(_work, sources, chunksize=chunk))
     else:
-        worker = _Worker(spec)
-        results = [worker.run(src) for src in sources]
+        results = [local.run(src) for src in sources]
 
     stats = RunStats(files=len(sources))
     findings: list[Finding] = []
@@ -298,10 +298,9 @@ def run(
         facts.append(result.facts)
         findings.extend(result.findings)
         notes.extend(result.notifications)
-    worker_rules = _Worker(spec).rules if skipped else []
     for item in skipped:
         res = run_file_rules(
-            FileFacts(item.path, FileKind.TEXT, "", skipped=item.reason), "", worker_rules
+            FileFacts(item.path, FileKind.TEXT, "", skipped=item.reason), "", local.rules
         )
         findings.extend(res.findings)
         stats.skipped += 1

@@ -17,13 +17,10 @@ _DASH_RE = re.compile(r"--\s*archlint\s*:\s*(ignore-file|ignore)\b(?:\[([^\]\n]*
 _MARKER = "archlint"
 
 
-def comment_pattern(kind: FileKind) -> re.Pattern[str] | None:
-    if kind is FileKind.SQL:
-        return _DASH_RE
-    if kind in (FileKind.OPENAPI, FileKind.CONFIG) or kind is FileKind.TEXT:
-        # JSON has no comments, but YAML/TOML/INI config and most text formats use '#'.
-        return _HASH_RE
-    return _HASH_RE
+def comment_pattern(kind: FileKind) -> re.Pattern[str]:
+    """SQL comments start with `--`; every other format we read uses `#` (JSON has no comments,
+    and a `#` inside a JSON string is not followed by `archlint:` in practice)."""
+    return _DASH_RE if kind is FileKind.SQL else _HASH_RE
 
 
 def parse_suppressions(text: str, kind: FileKind, path: str) -> tuple[Suppression, ...]:
@@ -31,8 +28,6 @@ def parse_suppressions(text: str, kind: FileKind, path: str) -> tuple[Suppressio
     if _MARKER not in text and _MARKER.upper() not in text:
         return ()
     pattern = comment_pattern(kind)
-    if pattern is None:
-        return ()
     lines = text.split("\n")
     out: list[Suppression] = []
     pending: list[tuple[int, re.Match[str]]] = []  # own-line comments waiting for a code line

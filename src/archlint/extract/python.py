@@ -124,7 +124,6 @@ class _Collector:
         for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
             self._add(arg.arg, kw_default, "default")
 
-
     def collect(self, tree: ast.AST) -> None:
         """One iterative pass over every node (no recursion limit, no per-node generic_visit)."""
         handlers = {

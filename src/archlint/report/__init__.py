@@ -55,7 +55,8 @@ class ReportContext:
         return sorted(self.result.findings, key=Finding.sort_key)
 
 
-def render(fmt: str, ctx: ReportContext, color: bool = False) -> str:
+def render(fmt: str, ctx: ReportContext, color: bool = False, quiet: bool = False) -> str:
+    """The report in `fmt`; `color` and `quiet` apply to the text format only."""
     if fmt == "json":
         from archlint.report.json import render_json
 
@@ -70,4 +71,4 @@ def render(fmt: str, ctx: ReportContext, color: bool = False) -> str:
         return render_github(ctx)
     from archlint.report.text import render_text
 
-    return render_text(ctx, color=color)
+    return render_text(ctx, color=color, quiet=quiet)
