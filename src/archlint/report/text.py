@@ -65,8 +65,9 @@ def _summary(console: Console, ctx: ReportContext) -> None:
         table.add_column("level")
         table.add_column("count", justify="right")
         for code, n in sorted(counts.items()):
-            level = next(f.level for f in res.findings if f.code == code)
-            table.add_row(code, ctx.rule_name(code), level.value, str(n))
+            levels = {f.level for f in res.findings if f.code == code}
+            shown = "/".join(lvl.value for lvl in sorted(levels, key=lambda x: -x.rank))
+            table.add_row(code, ctx.rule_name(code), shown, str(n))
         console.print(table)
         console.print()
     levels = Counter(f.level for f in res.findings)
