@@ -65,8 +65,8 @@ def _summary(console: Console, ctx: ReportContext) -> None:
         table.add_column("level")
         table.add_column("count", justify="right")
         for code, n in sorted(counts.items()):
-            levels = {f.level for f in res.findings if f.code == code}
-            shown = "/".join(lvl.value for lvl in sorted(levels, key=lambda x: -x.rank))
+            seen = {f.level for f in res.findings if f.code == code}
+            shown = "/".join(lvl.value for lvl in sorted(seen, key=lambda x: -x.rank))
             table.add_row(code, ctx.rule_name(code), shown, str(n))
         console.print(table)
         console.print()
