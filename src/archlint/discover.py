@@ -197,6 +197,7 @@ class _Walker:
         self.skipped: list[Skipped] = []
         self.seen_dirs: set[str] = set()
         self.seen_files: set[str] = set()
+        self._chains: dict[str, _Ignores] = {}
         self.base = _Ignores()
         info_exclude = os.path.join(self.root, ".git", "info", "exclude")
         if respect_gitignore and os.path.isfile(info_exclude):
@@ -213,13 +214,17 @@ class _Walker:
 
     def ignores_for(self, rel_dir: str) -> _Ignores:
         """The .gitignore specs of every folder from the root down to `rel_dir` (exclusive)."""
-        ignores = self.base
-        if self.respect_gitignore and rel_dir:
-            parts = rel_dir.split("/")
-            for i in range(len(parts)):
-                sub = "/".join(parts[:i])
-                ignores = ignores.child(sub, os.path.join(self.root, sub))
-        return ignores
+        if not self.respect_gitignore or not rel_dir:
+            return self.base
+        return self._chain(rel_dir.rsplit("/", 1)[0] if "/" in rel_dir else "")
+
+    def _chain(self, rel_dir: str) -> _Ignores:
+        """The specs from the root down to `rel_dir` inclusive; each .gitignore is read once."""
+        found = self._chains.get(rel_dir)
+        if found is None:
+            found = self.ignores_for(rel_dir).child(rel_dir, os.path.join(self.root, rel_dir))
+            self._chains[rel_dir] = found
+        return found
 
     def path_excluded(self, rel: str, is_dir: bool) -> bool:
         """Is a path, or one of the folders above it, excluded (used for --force-exclude)?"""

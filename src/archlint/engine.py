@@ -205,11 +205,12 @@ class _Worker:
             return run_file_rules(
                 FileFacts(src.path, src.kind, "", skipped=reason), "", self.rules
             ), False
+        digest = content_hash(data)
         if self.cache is not None:
-            hit = self.cache.get(src.path, content_hash(data))
+            hit = self.cache.get(src.path, digest)
             if hit is not None:
                 return hit, True
-        result = extract_file(src, data, self.rules, self.max_file_size)
+        result = extract_file(src, data, self.rules, self.max_file_size, digest)
         if self.cache is not None and not result.notifications:
             self.cache.put(result)
         return result, False

@@ -208,9 +208,7 @@ class FileContext:
 
     def span(self, start: int, end: int) -> Location:
         """Location of text[start:end]."""
-        line, col = self.position(start)
-        end_line, end_col = self.position(end)
-        return Location(self.path, line, col, end_line, end_col)
+        return self.index.location(start, end)
 
 
 def mask_location(loc: Location) -> tuple[Mask, ...]:

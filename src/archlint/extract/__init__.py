@@ -74,10 +74,15 @@ def content_hash(data: bytes) -> str:
 
 
 def extract_file(
-    src: SourceFile, data: bytes, rules: Sequence[FileRule], max_file_size: int
+    src: SourceFile,
+    data: bytes,
+    rules: Sequence[FileRule],
+    max_file_size: int,
+    digest: str | None = None,
 ) -> FileResult:
-    """Facts and file-rule findings for one file's bytes."""
-    digest = content_hash(data)
+    """Facts and file-rule findings for one file's bytes (`digest`: their content_hash, if the
+    caller already has it)."""
+    digest = digest or content_hash(data)
     base = FileFacts(path=src.path, kind=src.kind, content_hash=digest)
     if len(data) > max_file_size:
         facts = replace(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from archlint.model import Finding, Level
+from archlint.model import Finding, Level, Location
 from archlint.rule import FileContext, FileRule, ProjectRule
 
-if False:  # pragma: no cover - typing only
+if TYPE_CHECKING:
     from archlint.assemble import System
 
 
@@ -57,8 +58,6 @@ class FileSkipped(FileRule):
 
     def check_file(self, ctx: FileContext) -> Iterable[Finding]:
         if ctx.facts.skipped:
-            from archlint.model import Location
-
             yield self.finding(
                 f"file not analysed: {ctx.facts.skipped}",
                 Location(ctx.path, 1),
