@@ -10,6 +10,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from archlint.facts import DeployFacts, OpenApiFacts, PythonFacts, SqlFacts
+from archlint.location import Location
+
+__all__ = ["Location"]  # re-exported: most modules import it from here
+
 
 class Level(enum.Enum):
     """Severity of a finding, ordered: note < warning < error (SARIF's levels)."""
@@ -49,22 +54,6 @@ class SourceFile:
     format: str  # python | yaml | json | toml | ini | dotenv | sql | text
     kind: FileKind
     explicit: bool = False  # named on the command line
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Location:
-    """A region in a file. `path` is POSIX, relative to the project root; lines and columns are
-    1-based, columns count Unicode code points; end_column is exclusive (SARIF's convention)."""
-
-    path: str
-    line: int
-    column: int = 1
-    end_line: int = 0  # 0: same as line
-    end_column: int = 0  # 0: end of line
-
-    def __post_init__(self) -> None:
-        if self.end_line == 0:
-            object.__setattr__(self, "end_line", self.line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +127,8 @@ class ParseProblem:
 class FileFacts:
     """Everything the readers learned from one file in one parse.
 
-    Later readers (the model issue) add endpoint, call, database and table facts here; every
-    field must stay plain, serialisable data.
+    Each reader fills the architecture facts of its format (see :mod:`archlint.facts`); every
+    field stays plain, serialisable data.
     """
 
     path: str
@@ -151,6 +140,10 @@ class FileFacts:
     problems: tuple[ParseProblem, ...] = ()
     yaml_documents: int = 0
     skipped: str = ""  # non-empty: the file was not analysed, and why
+    python: PythonFacts | None = None
+    openapi: OpenApiFacts | None = None
+    sql: SqlFacts | None = None
+    deploy: DeployFacts | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,328 @@
+"""Architecture facts the readers extract from one file: plain data, cached as JSON.
+
+Each reader fills the part for its format (`PythonFacts`, `OpenApiFacts`, `SqlFacts`,
+`DeployFacts`) and the assemble stage joins them across files into services, endpoints, calls,
+databases and tables. Nothing here knows a rule.
+
+Values that a reader cannot compute on its own (a URL built from a constant in another module,
+an environment variable set in docker-compose) are kept as an `Expr`: a sequence of `Part`s that
+the assemble stage resolves as far as the whole project allows, and reports as unresolved
+otherwise, with the source text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archlint.location import Location
+
+# ---------------------------------------------------------------------------------------------
+# Values
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One piece of a string-valued expression.
+
+    kind:
+      - "lit":     literal text (`value`)
+      - "env":     the environment variable `value`; `default` is its fallback, if any
+      - "name":    a dotted name to look up (`settings.ORDERS_URL`, `BASE`, `config.Settings.x`)
+      - "unknown": something the reader cannot follow; `value` is its source text
+    """
+
+    kind: str
+    value: str
+    default: tuple[Part, ...] = ()
+    has_default: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    parts: tuple[Part, ...]
+    text: str = ""  # the source text, shortened; shown for unresolved values
+
+    @staticmethod
+    def lit(value: str) -> Expr:
+        return Expr((Part("lit", value),), repr(value))
+
+    @property
+    def literal(self) -> str | None:
+        """The value when every part is literal text, else None."""
+        if all(p.kind == "lit" for p in self.parts):
+            return "".join(p.value for p in self.parts)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """`name = <expr>` at module or class level (`Settings.orders_url` for class attributes),
+    or a pydantic-settings field (its value reads an environment variable)."""
+
+    name: str
+    value: Expr
+    location: Location
+
+
+# ---------------------------------------------------------------------------------------------
+# Python
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    """`import a.b as c` → ("c", "a.b"); `from a.b import c as d` → ("d", "a.b.c").
+    Relative imports are made absolute against the file's own dotted path."""
+
+    alias: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A function or method (`qualname` is `f`, `Class.method`, `outer.inner`)."""
+
+    qualname: str
+    location: Location
+    is_async: bool
+    calls: tuple[str, ...] = ()  # dotted names called in the body, as written (`svc.get_user`)
+    bases: tuple[str, ...] = ()  # for classes: base classes as written
+    is_class: bool = False
+    decorators: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    """An HTTP application or route container: FastAPI()/APIRouter, Flask/Blueprint, Starlette,
+    aiohttp Application/RouteTableDef, flask-restx Api/Namespace, DRF router, connexion App…"""
+
+    var: str  # module-level variable (or dotted attribute) holding it
+    framework: str  # fastapi | starlette | flask | django | drf | aiohttp | connexion | grpc
+    kind: str  # app | router
+    prefix: Expr | None
+    location: Location
+    spec: str = ""  # connexion: the spec file named in add_api()
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One route registration, before prefixes are joined (assemble does that)."""
+
+    owner: str  # the App/router variable it is registered on ("" for Django urlpatterns)
+    methods: tuple[str, ...]
+    path: Expr
+    handler: str  # qualname of the handler function / class in this file, or a dotted name
+    location: Location
+    framework: str
+    is_async: bool = False
+    query_params: tuple[str, ...] = ()
+    returns: str = ""  # return annotation / response_model / serializer, as written
+    returns_list: bool = False  # the response body is a JSON array
+
+
+@dataclass(frozen=True, slots=True)
+class Mount:
+    """`parent` includes `child` under `prefix`: include_router, register_blueprint, Django
+    include(), Starlette Mount, aiohttp add_subapp, DRF router.urls."""
+
+    parent: str  # the variable of the including app ("" for Django urlpatterns)
+    child: str  # the included variable or dotted module name (Django: "app.urls")
+    prefix: Expr
+    location: Location
+    framework: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundCall:
+    """A synchronous call to another process: HTTP (requests, httpx, aiohttp, urllib, urllib3)
+    or gRPC (a stub method called on a channel)."""
+
+    library: str  # requests | httpx | aiohttp | urllib | urllib3 | grpc
+    method: str  # GET, POST, … ; for gRPC the RPC name
+    url: Expr  # the full URL as written; for gRPC the channel target
+    base_url: Expr | None  # the client's base_url, when the call goes through a client object
+    function: str  # qualname of the enclosing function ("" at module level)
+    location: Location
+    is_async: bool
+    timeout: str  # "given" | "missing" | "none" (explicitly None) | "default" (library default)
+    in_async_function: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerUse:
+    """A producer or consumer on a message broker."""
+
+    broker: str  # kafka | rabbitmq | celery | sqs | sns | redis
+    role: str  # produce | consume
+    topic: Expr  # topic / queue / task name
+    function: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseUse:
+    """A connection to a database: a DSN expression or host/port/name parts (Django DATABASES,
+    driver keyword arguments)."""
+
+    driver: str  # sqlalchemy | psycopg | asyncpg | pymysql | sqlite3 | django | pymongo | redis
+    dsn: Expr | None
+    fields: tuple[tuple[str, Expr], ...] = ()  # engine/host/port/name/user given separately
+    function: str = ""
+    location: Location | None = None
+    alias: str = ""  # Django: the DATABASES key
+
+
+@dataclass(frozen=True, slots=True)
+class TableUse:
+    """A table a file creates, alters, drops, reads or writes."""
+
+    table: str  # lower-cased, schema-qualified only when written so
+    op: str  # create | alter | drop | rename | read | write | reference
+    location: Location
+    via: str  # orm | sql | migration
+    model: str = ""  # the ORM class, for orm tables
+    detail: str = ""  # e.g. the column for alter, the new name for rename
+
+
+@dataclass(frozen=True, slots=True)
+class BlockingCall:
+    """A blocking call made directly inside an `async def`."""
+
+    call: str  # the dotted call as written: requests.get, time.sleep, …
+    category: str  # http | sleep | database | subprocess | file
+    function: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class PythonFacts:
+    module: str  # dotted path of the file relative to the project root (a/b/c.py → a.b.c)
+    imports: tuple[Import, ...] = ()
+    bindings: tuple[Binding, ...] = ()
+    functions: tuple[Function, ...] = ()
+    apps: tuple[App, ...] = ()
+    routes: tuple[Route, ...] = ()
+    mounts: tuple[Mount, ...] = ()
+    calls: tuple[OutboundCall, ...] = ()
+    brokers: tuple[BrokerUse, ...] = ()
+    databases: tuple[DatabaseUse, ...] = ()
+    tables: tuple[TableUse, ...] = ()
+    blocking: tuple[BlockingCall, ...] = ()
+    entry_point: bool = False  # `if __name__ == "__main__":` or a worker main loop
+
+
+# ---------------------------------------------------------------------------------------------
+# OpenAPI
+
+
+@dataclass(frozen=True, slots=True)
+class OpenApiParameter:
+    name: str
+    where: str  # query | path | header | cookie | body | formData
+    required: bool
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class OpenApiOperation:
+    method: str  # upper case
+    path: str  # the full path: servers[0] / basePath prefix joined with the path key
+    raw_path: str  # the path key as written
+    operation_id: str
+    location: Location  # of the operation's method key
+    parameters: tuple[OpenApiParameter, ...] = ()
+    response_shape: str = ""  # array | wrapped-array | object | other | "" (no success body)
+    max_items: int | None = None
+    response_headers: tuple[str, ...] = ()
+    secured: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OpenApiFacts:
+    version: str  # "2.0", "3.0.3", "3.1.0" …
+    title: str
+    servers: tuple[str, ...]
+    operations: tuple[OpenApiOperation, ...] = ()
+    remote_refs: tuple[tuple[str, Location], ...] = ()  # $refs not followed (remote, files)
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL migrations
+
+
+@dataclass(frozen=True, slots=True)
+class SqlStatement:
+    """One statement of a SQL file (or of SQL inside a migration), with the tables it touches."""
+
+    kind: str  # create_table | alter_table | drop_table | create_index | insert | update | …
+    location: Location
+    tables: tuple[TableUse, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SqlFacts:
+    dialect: str
+    migration: str = ""  # flyway | liquibase | plain | "" (not a migration)
+    version: str = ""  # V3__add_orders.sql → "3"
+    statements: tuple[SqlStatement, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Deployment: docker-compose, Kubernetes, .env
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    kind: str  # liveness | readiness | startup | healthcheck (compose)
+    type: str  # http | tcp | exec | grpc
+    path: str = ""
+    port: str = ""
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A process the deployment runs: a compose service or a Kubernetes pod template container."""
+
+    source: str  # compose | kubernetes
+    name: str  # compose service name / k8s object name (+ "/container" when several)
+    kind: str  # compose: "service"; k8s: Deployment | StatefulSet | DaemonSet | Job | CronJob | Pod
+    location: Location
+    build_context: str = ""  # resolved relative to the project root, POSIX; "" when none
+    dockerfile: str = ""
+    image: str = ""
+    command: str = ""  # command / entrypoint / args joined, as written
+    environment: tuple[tuple[str, str], ...] = ()  # literal values, interpolation kept as written
+    env_files: tuple[str, ...] = ()  # project-relative paths
+    env_from: tuple[str, ...] = ()  # k8s ConfigMap / Secret names
+    ports: tuple[str, ...] = ()
+    probes: tuple[Probe, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    depends_on: tuple[str, ...] = ()
+    hostnames: tuple[str, ...] = ()  # names other containers reach it by (service, aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkService:
+    """A Kubernetes Service: a host name selecting workloads by labels."""
+
+    name: str
+    selector: tuple[tuple[str, str], ...]
+    ports: tuple[str, ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigValues:
+    """A ConfigMap / Secret (k8s) or a .env file: names → values."""
+
+    name: str  # k8s object name or the .env path
+    kind: str  # configmap | secret | dotenv
+    values: tuple[tuple[str, str], ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class DeployFacts:
+    workloads: tuple[Workload, ...] = ()
+    network_services: tuple[NetworkService, ...] = ()
+    config_values: tuple[ConfigValues, ...] = ()
