@@ -14,8 +14,10 @@ from dataclasses import replace
 
 from archlint.extract.config import read_dotenv, read_ini, read_json, read_toml
 from archlint.extract.decode import decode, looks_binary
+from archlint.extract.deploy import read_compose, read_dotenv_values, read_kubernetes
+from archlint.extract.openapi import read_openapi_json, read_openapi_yaml
 from archlint.extract.python import read_python
-from archlint.extract.sql import read_sql
+from archlint.extract.sql import read_sql, read_sql_facts
 from archlint.extract.yamlfile import classify_yaml, read_yaml
 from archlint.model import (
     FileFacts,
@@ -37,26 +39,40 @@ def read_facts(src: SourceFile, text: str, content_hash: str) -> FileFacts:
     path, kind = src.path, src.kind
     values: list[NamedValue] = []
     problem: ParseProblem | None = None
+    problems: list[ParseProblem] = []
     documents = 0
     fmt = src.format
+    python = openapi = sql = deploy = None
     if fmt == "python":
-        values, problem = read_python(text, path)
+        values, problem, python = read_python(text, path)
     elif fmt == "yaml":
         yf = read_yaml(text, path)
         values, problem, documents = yf.named_values, yf.problem, yf.documents
         kind = classify_yaml(yf, kind)
+        if kind is FileKind.OPENAPI:
+            openapi = read_openapi_yaml(yf.nodes, text, path)
+        elif kind is FileKind.COMPOSE:
+            deploy = read_compose(yf.nodes, path)
+        elif kind is FileKind.KUBERNETES:
+            deploy = read_kubernetes(yf.nodes, path)
     elif fmt == "json":
         values, problem, data = read_json(text, path)
         if isinstance(data, dict) and ("openapi" in data or "swagger" in data):
             kind = FileKind.OPENAPI
+            openapi = read_openapi_json(data, text, path)
     elif fmt == "toml":
         values, problem = read_toml(text, path)
     elif fmt == "ini":
         values = read_ini(text, path)
     elif fmt == "dotenv":
         values, problem = read_dotenv(text, path)
+        deploy = read_dotenv_values(values, path)
     elif fmt == "sql":
         values, problem = read_sql(text, path)
+        if problem is None:
+            sql, problems = read_sql_facts(text, path)
+    if problem is not None:
+        problems.insert(0, problem)
     return FileFacts(
         path=path,
         kind=kind,
@@ -64,8 +80,12 @@ def read_facts(src: SourceFile, text: str, content_hash: str) -> FileFacts:
         line_count=text.count("\n") + (0 if text.endswith("\n") or not text else 1),
         named_values=tuple(values),
         suppressions=parse_suppressions(text, kind, path),
-        problems=(problem,) if problem else (),
+        problems=tuple(problems),
         yaml_documents=documents,
+        python=python,
+        openapi=openapi,
+        sql=sql,
+        deploy=deploy,
     )
 
 

@@ -10,6 +10,7 @@ import ast
 import warnings
 
 from archlint.extract.sql import read_sql
+from archlint.facts import PythonFacts
 from archlint.model import Location, NamedValue, ParseProblem
 from archlint.positions import LineIndex
 
@@ -215,8 +216,11 @@ class _Collector:
                     self._add(name, side, "comparison")
 
 
-def read_python(text: str, path: str) -> tuple[list[NamedValue], ParseProblem | None]:
-    """Parse Python source; return named literal values, or the parse problem."""
+def read_python(
+    text: str, path: str
+) -> tuple[list[NamedValue], ParseProblem | None, PythonFacts | None]:
+    """Parse Python source; return named literal values and architecture facts, or the parse
+    problem."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes in scanned code
@@ -226,12 +230,20 @@ def read_python(text: str, path: str) -> tuple[list[NamedValue], ParseProblem | 
         col = exc.offset or 1
         # exc.text is the offending source line; it may hold a secret, so it is never shown.
         msg = exc.msg if isinstance(exc.msg, str) else "invalid syntax"
-        return [], ParseProblem(f"Python syntax error: {msg}", Location(path, line, max(col, 1)))
+        return (
+            [],
+            ParseProblem(f"Python syntax error: {msg}", Location(path, line, max(col, 1))),
+            None,
+        )
     except (RecursionError, MemoryError):
-        return [], ParseProblem("Python source nests too deeply to parse", Location(path, 1))
+        return [], ParseProblem("Python source nests too deeply to parse", Location(path, 1)), None
     except ValueError as exc:  # e.g. NUL bytes on older Pythons
-        return [], ParseProblem(f"Python source could not be parsed: {exc}", Location(path, 1))
+        return (
+            [],
+            ParseProblem(f"Python source could not be parsed: {exc}", Location(path, 1)),
+            None,
+        )
     collector = _Collector(path, text)
     collector.collect(tree)
     collector.values.sort(key=lambda v: (v.location.line, v.location.column))
-    return collector.values, None
+    return collector.values, None, None

@@ -26,6 +26,7 @@ class YamlFacts:
     top_keys: set[str] = field(default_factory=set)
     kubernetes: bool = False
     problem: ParseProblem | None = None
+    nodes: list[Node] = field(default_factory=list)  # the composed documents, for fact readers
 
 
 def _new_yaml() -> YAML:
@@ -71,6 +72,7 @@ def read_yaml(text: str, path: str) -> YamlFacts:
         )
         return facts
     facts.documents = len(documents)
+    facts.nodes = [d for d in documents if d is not None]
     for doc in documents:
         if isinstance(doc, MappingNode):
             keys = {k for k, _ in ((_scalar(k), v) for k, v in doc.value) if k}
