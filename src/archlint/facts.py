@@ -85,9 +85,15 @@ class Function:
     location: Location
     is_async: bool
     calls: tuple[str, ...] = ()  # dotted names called in the body, as written (`svc.get_user`)
-    bases: tuple[str, ...] = ()  # for classes: base classes as written
+    bases: tuple[str, ...] = ()  # for classes: base classes (canonical dotted names)
     is_class: bool = False
-    decorators: tuple[str, ...] = ()
+    decorators: tuple[str, ...] = ()  # canonical dotted names of decorators
+    # What a route registered elsewhere (urls.py, add_url_rule) needs to know of its handler:
+    http_methods: tuple[str, ...] = ()  # api_view([...]) / require_http_methods / class methods
+    query_params: tuple[str, ...] = ()  # request.args / query_params / GET / query reads
+    returns_list: bool = False  # jsonify([...]), Serializer(many=True), a list return
+    paginated: bool = False  # DRF pagination_class, a paginator in the body
+    viewset_actions: tuple[str, ...] = ()  # DRF: list, retrieve, …, "detail:GET:url_path"
 
 
 @dataclass(frozen=True, slots=True)

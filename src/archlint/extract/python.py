@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import warnings
 
+from archlint.extract.pyfacts import MODULE_SCOPE, FactCollector, Scope
 from archlint.extract.sql import read_sql
 from archlint.facts import PythonFacts
 from archlint.model import Location, NamedValue, ParseProblem
@@ -78,6 +79,9 @@ class _Collector:
         self._index: LineIndex | None = None
 
     # -- helpers -------------------------------------------------------------------------------
+    def locate(self, node: ast.AST) -> Location:
+        return self._loc(node)  # type: ignore[arg-type]
+
     def _loc(self, node: ast.expr) -> Location:
         end_line = node.end_lineno or node.lineno
         return Location(
@@ -125,8 +129,9 @@ class _Collector:
         for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
             self._add(arg.arg, kw_default, "default")
 
-    def collect(self, tree: ast.AST) -> None:
-        """One iterative pass over every node (no recursion limit, no per-node generic_visit)."""
+    def collect(self, tree: ast.AST, facts: FactCollector) -> None:
+        """One iterative pass over every node in source order (no recursion limit), feeding the
+        named-value handlers and the architecture fact collector with each node's scope."""
         handlers = {
             ast.Assign: self.visit_Assign,
             ast.AnnAssign: self.visit_AnnAssign,
@@ -137,10 +142,19 @@ class _Collector:
             ast.Compare: self.visit_Compare,
         }
         get = handlers.get
-        for node in ast.walk(tree):
+        visit = facts.visit
+        children = ast.iter_child_nodes
+        stack: list[tuple[ast.AST, Scope]] = [(tree, MODULE_SCOPE)]
+        pop, extend = stack.pop, stack.extend
+        while stack:
+            node, scope = pop()
             handler = get(type(node))
             if handler is not None:
                 handler(node)  # type: ignore[operator]
+            inner = visit(node, scope)
+            kids = list(children(node))
+            kids.reverse()
+            extend((kid, inner) for kid in kids)
 
     def visit_Call(self, node: ast.Call) -> None:
         for kw in node.keywords:
@@ -244,6 +258,7 @@ def read_python(
             None,
         )
     collector = _Collector(path, text)
-    collector.collect(tree)
+    facts = FactCollector(path, text, collector.locate)
+    collector.collect(tree, facts)
     collector.values.sort(key=lambda v: (v.location.line, v.location.column))
-    return collector.values, None, None
+    return collector.values, None, facts.finish()
