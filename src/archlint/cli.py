@@ -105,6 +105,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--version", action="version", version=f"archlint {archlint.__version__}")
 
+    graph = sub.add_parser("graph", help="draw the system archlint sees (services, calls, data)")
+    graph.add_argument("paths", nargs="*", metavar="PATH", help="the project (default: .)")
+    graph.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid")
+    graph.add_argument("--output", "-o", metavar="FILE", help="write the graph to FILE")
+    graph.add_argument("--config", metavar="FILE", help="archlint.toml or pyproject.toml to use")
+    graph.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    graph.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="worker processes")
+    graph.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="list what was left unresolved (URLs, hosts, DSNs) and why, on stderr",
+    )
+
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rules.add_argument("--config", metavar="FILE", help="config whose plug-ins to include")
@@ -131,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_check(args)
         if args.command == "rules":
             return cmd_rules(args)
+        if args.command == "graph":
+            return cmd_graph(args)
         return cmd_explain(args)
     except UsageError as exc:
         _err(str(exc))
@@ -192,6 +208,29 @@ def cmd_check(args: argparse.Namespace) -> int:
     fail = settings.config.fail_level()
     if fail is not None and any(f.level.rank >= fail.rank for f in result.findings):
         return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from archlint.engine import build_settings, run
+    from archlint.graph import render_graph, unresolved_report
+
+    settings = build_settings(args.paths, config_file=args.config)
+    result = run(settings, jobs=args.jobs, use_cache=not args.no_cache, log=None)
+    assert result.system is not None
+    text = render_graph(result.system, args.format)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write --output {args.output}: {exc.strerror}") from exc
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if args.verbose:
+        sys.stderr.write(unresolved_report(result.system))
+    for note in result.notifications:
+        print(f"archlint: warning: {note.message}", file=sys.stderr)
     return EXIT_OK
 
 

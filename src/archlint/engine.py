@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import archlint
-from archlint.assemble import assemble
+from archlint.assemble import System, assemble
 from archlint.cache import Cache
 from archlint.config import Config, find_config, find_repo_root, load_file
 from archlint.discover import discover
@@ -65,6 +65,7 @@ class RunResult:
     # Findings silenced by the filter that carry masks: their secrets stay masked in the code
     # frames of other findings on the same lines.
     masked: list[Finding] = field(default_factory=list)
+    system: System | None = None
 
 
 def resolve_root(paths: Sequence[Path], config_file: Path | None) -> tuple[Path, Path | None]:
@@ -339,4 +340,5 @@ def run(
         suppressed=filtered.suppressed,
         files=facts,
         masked=[f for f in findings if f.masks],
+        system=system,
     )

@@ -28,6 +28,8 @@ class Part:
       - "lit":     literal text (`value`)
       - "env":     the environment variable `value`; `default` is its fallback, if any
       - "name":    a dotted name to look up (`settings.ORDERS_URL`, `BASE`, `config.Settings.x`)
+      - "param":   a function parameter, `module.function|name|position`; resolved through the
+                   arguments a constructor call passes, else `default`
       - "unknown": something the reader cannot follow; `value` is its source text
     """
 
@@ -249,6 +251,7 @@ class OpenApiFacts:
     servers: tuple[str, ...]
     operations: tuple[OpenApiOperation, ...] = ()
     remote_refs: tuple[tuple[str, Location], ...] = ()  # $refs not followed (remote, files)
+    problems: tuple[tuple[str, Location], ...] = ()  # validation errors (ARC002)
 
 
 # ---------------------------------------------------------------------------------------------

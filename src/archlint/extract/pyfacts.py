@@ -284,7 +284,24 @@ def _is_list_annotation(node: ast.AST | None) -> bool:
     return False
 
 
-def _at(fact: Route | Mount | OutboundCall | BrokerUse | TableUse | BlockingCall) -> tuple[int, int]:
+def _parameters(args: ast.arguments, is_method: bool) -> dict[str, tuple[int, ast.expr | None]]:
+    positional = [*args.posonlyargs, *args.args]
+    if is_method and positional:
+        positional = positional[1:]  # self / cls
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+    defaults += list(args.defaults)[-len(positional) :] if positional else []
+    out = {a.arg: (i, d) for i, (a, d) in enumerate(zip(positional, defaults, strict=False))}
+    for a, kd in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        out[a.arg] = (-1, kd)
+    for extra in (args.vararg, args.kwarg):
+        if extra is not None:
+            out[extra.arg] = (-1, None)
+    return out
+
+
+def _at(
+    fact: Route | Mount | OutboundCall | BrokerUse | TableUse | BlockingCall,
+) -> tuple[int, int]:
     return (fact.location.line, fact.location.column)
 
 
@@ -331,7 +348,8 @@ class FactCollector:
         self.classes: dict[str, ast.ClassDef] = {}
         self._viewset_extra: dict[str, list[str]] = {}  # class → DRF @action routes
         self._view_methods: dict[str, tuple[str, ...]] = {}  # function → @api_view methods
-        self.params: dict[str, set[str]] = {}  # function → its parameter names
+        # function → parameter name → (position without self/cls, default value)
+        self.params: dict[str, dict[str, tuple[int, ast.expr | None]]] = {}
         self.settings_classes: set[str] = set()
 
     # -- names ---------------------------------------------------------------------------------
@@ -458,8 +476,12 @@ class FactCollector:
             var = self.vars.get((scope.function, node.id))
             if var is not None and var.kind == "class":
                 return (Part("name", f"{var.cls}()"),)
-            if scope.function and node.id in self.params.get(scope.function, ()):
-                return (Part("unknown", node.id),)
+            if scope.function and node.id in self.params.get(scope.function, {}):
+                index, default = self.params[scope.function][node.id]
+                ref = f"{self.module}.{scope.function}|{node.id}|{index}"
+                if default is None:
+                    return (Part("param", ref),)
+                return (Part("param", ref, self._parts(default, MODULE_SCOPE, depth + 1), True),)
             return (Part("name", self._qualify(node.id)),)
         if isinstance(node, ast.Attribute):
             dotted = _dotted(node)
@@ -711,9 +733,23 @@ class FactCollector:
             self.vars[(owner, name)] = var
             return
         if short[:1].isupper() and func not in _DB_CONNECTS:
-            self.vars[(owner, name)] = _ClientVar("class", cls=self._qualify_class(func))
+            cls = self._qualify_class(func)
+            self.vars[(owner, name)] = _ClientVar("class", cls=cls)
+            self._constructor_arguments(cls, call, scope)
         elif func in {"environ.Env", "environs.Env"}:
             self.vars[(owner, name)] = _ClientVar("env")
+
+    def _constructor_arguments(self, cls: str, call: ast.Call, scope: Scope) -> None:
+        """`PaymentsClient(base_url=settings.payments_url)`: the value its __init__ receives."""
+        loc = self.locate(call)
+        for i, a in enumerate(call.args):
+            if not isinstance(a, ast.Starred):
+                self.bindings.append(Binding(f"{cls}.__init__.#{i}", self.expr(a, scope), loc))
+        for kw in call.keywords:
+            if kw.arg:
+                self.bindings.append(
+                    Binding(f"{cls}.__init__.{kw.arg}", self.expr(kw.value, scope), loc)
+                )
 
     def _qualify_class(self, func: str) -> str:
         if "." in func or func in self.imports:
@@ -763,7 +799,6 @@ class FactCollector:
             if svc in {"sqs", "sns"}:
                 return _ClientVar(svc)
         if _DB_CONNECTS.get(func) == "redis":
-            self._database(func, call, scope)
             return _ClientVar("redis", "redis")
         return None
 
@@ -805,12 +840,7 @@ class FactCollector:
         self.functions[qual] = info
         is_async = isinstance(node, ast.AsyncFunctionDef)
         inner = Scope(qual, qual, scope.cls, is_async)
-        every = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
-        if node.args.vararg:
-            every.append(node.args.vararg)
-        if node.args.kwarg:
-            every.append(node.args.kwarg)
-        self.params[qual] = {a.arg for a in every}
+        self.params[qual] = _parameters(node.args, bool(scope.cls) and scope.function == "")
         # Parameters annotated with a class are typed variables (FastAPI Depends, DI).
         for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
             ann = arg.annotation
