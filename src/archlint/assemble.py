@@ -807,7 +807,8 @@ class _ServiceModel:
             if coll:
                 out.append((tuple(coll), "/", list_fn, key))
             if det:
-                out.append((tuple(det), "/{pk}/", functions.get(f"{key}.retrieve") or fn, key))
+                # A detail route returns one object, whatever the class's list action does.
+                out.append((tuple(det), "/{pk}/", functions.get(f"{key}.retrieve"), key))
             for a in actions:
                 if a.startswith(("detail:", "collection:")):
                     where, verbs, url_path = a.split(":", 2)
@@ -952,7 +953,11 @@ class _ServiceModel:
         for _path, py in self.b_all_python():
             for b in py.brokers:
                 if b.broker == "celery" and b.role == "consume":
-                    task_names[f"{py.module}.{b.function}"] = self.resolver.resolve(b.topic).text
+                    name = self.resolver.resolve(b.topic).text
+                    default = name == f"{py.module}.{b.function}"
+                    task_names[f"{py.module}.{b.function}"] = (
+                        self._task_name(name, _path) if default else name
+                    )
         fn_index = _SuffixIndex({k: Function(k, Location("", 1), False) for k in task_names})
         for _path, py in self.py:
             for b in py.brokers:
@@ -967,6 +972,8 @@ class _ServiceModel:
                 else:
                     r = self.resolver.resolve(b.topic)
                     topic, unresolved = r.text, tuple(r.unresolved)
+                    if b.broker == "celery" and topic == f"{py.module}.{b.function}":
+                        topic = self._task_name(topic, _path)
                 self.svc.brokers.append(
                     BrokerEdge(
                         self.svc.name,
@@ -978,6 +985,15 @@ class _ServiceModel:
                         unresolved,
                     )
                 )
+
+    def _task_name(self, name: str, path: str) -> str:
+        """Celery names a task by its import path inside the service's folder."""
+        owner = self.b.system.service_of(path)
+        for root in owner.roots if owner else ():
+            prefix = root.replace("/", ".") + "."
+            if root and name.startswith(prefix):
+                return name[len(prefix) :]
+        return name
 
     def b_all_python(self) -> list[tuple[str, PythonFacts]]:
         return [

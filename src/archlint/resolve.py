@@ -23,7 +23,9 @@ class NameIndex:
 
     def __init__(self, bindings: Iterable[Binding]):
         self.by_name: dict[str, list[Binding]] = defaultdict(list)
+        self.by_last: dict[str, list[Binding]] = defaultdict(list)
         for b in bindings:
+            self.by_last[b.name.rsplit(".", 1)[-1]].append(b)
             parts = b.name.split(".")
             for i in range(len(parts) - 1):
                 self.by_name[".".join(parts[i:])].append(b)
@@ -160,7 +162,8 @@ class Resolver:
 
 
 def _django_setting(index: NameIndex, key: str) -> Binding | None:
-    for b in index.by_name.get(key, []):
+    """A module-level name in any settings module (settings.py, settings/base.py, …)."""
+    for b in index.by_last.get(key, []):
         return b
     return None
 

@@ -705,21 +705,12 @@ class FactCollector:
         spec = _APP_CONSTRUCTORS.get(func) or (_APP_SHORT.get(short) if func == short else None)
         if spec is not None and (owner == "" or owner == scope.function):
             framework, kind, prefix_kw = spec
-            prefix = (
-                _arg(call, 1, prefix_kw)
-                if prefix_kw == "url_prefix"
-                else _kw(call, prefix_kw)
-                if prefix_kw
-                else None
-            )
+            prefix = _kw(call, prefix_kw) if prefix_kw else None
+            prefix_expr: Expr | None = self.expr(prefix, scope) if prefix is not None else None
             if short == "Namespace" and prefix is None and call.args:
+                # flask-restx: Namespace("slots") serves under /slots unless path= says otherwise
                 name_arg = _const_str(call.args[0])
-                prefix_expr: Expr | None = Expr.lit("/" + name_arg) if name_arg else None
-            else:
-                prefix_expr = self.expr(prefix, scope) if prefix is not None else None
-            if short == "Blueprint" and framework == "flask" and prefix is None:
-                prefix = _kw(call, "url_prefix")
-                prefix_expr = self.expr(prefix, scope) if prefix is not None else None
+                prefix_expr = Expr.lit("/" + name_arg) if name_arg else None
             app = App(name, framework, kind, prefix_expr, self.locate(call))
             self.apps.append(app)
             self.app_vars[name] = app
@@ -732,12 +723,12 @@ class FactCollector:
         if var is not None:
             self.vars[(owner, name)] = var
             return
-        if short[:1].isupper() and func not in _DB_CONNECTS:
+        if func in {"environ.Env", "environs.Env"}:
+            self.vars[(owner, name)] = _ClientVar("env")
+        elif short[:1].isupper() and func not in _DB_CONNECTS:
             cls = self._qualify_class(func)
             self.vars[(owner, name)] = _ClientVar("class", cls=cls)
             self._constructor_arguments(cls, call, scope)
-        elif func in {"environ.Env", "environs.Env"}:
-            self.vars[(owner, name)] = _ClientVar("env")
 
     def _constructor_arguments(self, cls: str, call: ast.Call, scope: Scope) -> None:
         """`PaymentsClient(base_url=settings.payments_url)`: the value its __init__ receives."""
