@@ -1096,7 +1096,7 @@ def _normalise(path: str) -> str:
     if path.startswith("re:") or "(?P<" in path or path.startswith("^"):
         path = path.removeprefix("re:")
         path = _REGEX_GROUP.sub(lambda m: "{" + m.group(1) + "}", path)
-        path = path.lstrip("^").rstrip("$").replace("\\", "")
+        path = path.lstrip("^").rstrip("$").replace("/?", "/").replace("\\", "")
     path = path.replace("re:", "")
     return _PATH_PARAM.sub(lambda m: "{" + (m.group(1) or m.group(2)) + "}", path)
 

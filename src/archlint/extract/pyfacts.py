@@ -1090,6 +1090,8 @@ class FactCollector:
         )
 
     def _owner_name(self, owner: str) -> str:
+        if owner.endswith(".router") and owner[:-7] in self.app_vars:
+            owner = owner[:-7]  # aiohttp / FastAPI: app.router.add_get(...) registers on app
         if owner in self.app_vars:
             return f"{self.module}.{owner}"
         return (
