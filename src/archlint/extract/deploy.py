@@ -6,8 +6,8 @@ the keys they name. Three things make hostile or odd YAML safe here:
 
 - Aliases are shared nodes. Merge keys (`<<: *base`) are flattened once per mapping and
   memoised, so `<<` chains cost their text size, and a merge cycle (`&a {<<: *a}`) is cut.
-- Every mapping or sequence the readers look at spends from a per-file budget proportional to
-  the file's size. A document that reuses one big anchor in thousands of places (a quadratic
+- Every mapping or sequence the readers look at spends from a per-file budget: a fixed
+  allowance plus an amount proportional to the file's size. A document that reuses one big anchor in thousands of places (a quadratic
   amplification no single walk would notice) runs out of budget and yields the facts read so far.
 - Wrong types are normal input: every accessor returns an empty value for a node of the wrong
   kind, so a reader never raises and returns partial facts.
@@ -35,10 +35,11 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _NULL_TAG = "tag:yaml.org,2002:null"
 _MAX_MERGE_DEPTH = 16  # `<<` chains deeper than this are read up to this depth
 _MAX_LIST_DEPTH = 4  # `kind: List` inside `kind: List` …
-_BASE_BUDGET = 100_000  # units of work (keys and items looked at) every file may spend …
+_BASE_BUDGET = 1_000_000  # units of work (keys and items looked at) any file may spend (~0.2 s) …
 _BUDGET_PER_CHAR = 2  # … plus this many per character of YAML text
 
-# A mapping flattened: key text → (key node, value node), local keys before merged ones.
+# A mapping flattened: key text → (key node, value node), in file order (merged keys where
+# their `<<` stands).
 Pairs = dict[str, tuple[Node, Node]]
 
 
@@ -269,7 +270,9 @@ def _compose_build(r: _Reader, node: Node | None, folder: str) -> tuple[str, str
     if inline is not None:
         # Two services building the same context from different inline Dockerfiles are two
         # builds: name the inline text by its hash so they compare unequal.
-        return context, "inline:" + hashlib.sha256(inline.encode()).hexdigest()[:12]
+        return context, "inline:" + hashlib.sha256(
+            inline.encode("utf-8", "surrogatepass")
+        ).hexdigest()[:12]
     return context, _str(build, "dockerfile") or "Dockerfile"
 
 
@@ -395,6 +398,15 @@ _BARE_URL_RE = re.compile(
     r"(?:[A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:.]+\])(?::(?:\d+|\$\{[^}\s]*\}|\$\w+))?(/\S*)?"
 )
 _HTTP_CLIENTS = ("curl", "wget")
+# curl / wget options whose next word is their value, not a URL (`-H Host:x`, `-o /dev/null`).
+_OPTIONS_WITH_VALUE = frozenset(
+    {
+        "-H", "--header", "-o", "--output", "-O", "--output-document", "-u", "--user", "-d",
+        "--data", "-X", "--request", "-A", "--user-agent", "-e", "--referer", "-w", "--write-out",
+        "-m", "--max-time", "--connect-timeout", "-T", "--timeout", "-t", "--tries", "--retry",
+        "-U", "--cacert", "--cert", "--key",
+    }
+)  # fmt: skip
 
 
 def _http_target(command: str) -> tuple[str, str]:
@@ -408,8 +420,12 @@ def _http_target(command: str) -> tuple[str, str]:
     words = [w.strip("'\"") for w in command.split()]
     if not any(posixpath.basename(w) in _HTTP_CLIENTS for w in words):
         return "", ""
-    for word in words:
-        if word.startswith("-") or posixpath.basename(word) in _HTTP_CLIENTS:
+    for before, word in zip(["", *words], words, strict=False):
+        if (
+            word.startswith("-")
+            or before in _OPTIONS_WITH_VALUE
+            or posixpath.basename(word) in _HTTP_CLIENTS
+        ):
             continue
         bare = _BARE_URL_RE.fullmatch(word)
         if bare is not None and (":" in word or "/" in word):
