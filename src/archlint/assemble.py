@@ -396,7 +396,13 @@ class _Builder:
             if image in svc.hosts or image == svc.name:
                 return svc
         names = {image} | {w.name for _, w in entries}
-        folders = self._code_folders()
+        # The shallowest folder of that name with a build file, else the shallowest of that name.
+        built = {
+            posixpath.dirname(p)
+            for p in self.files
+            if posixpath.basename(p).startswith(("Dockerfile", "pyproject.toml", "requirements"))
+        }
+        folders = sorted(self._code_folders(), key=lambda d: (d not in built, d.count("/"), d))
         for name in sorted(names):
             for folder in folders:
                 if posixpath.basename(folder) == name:

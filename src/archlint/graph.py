@@ -26,7 +26,9 @@ def graph_data(system: System) -> dict[str, Any]:
     services = []
     db_users: dict[str, set[str]] = defaultdict(set)
     db_ids: dict[str, Any] = {}
-    tables: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"owners": set(), "users": set()})
+    tables: dict[str, dict[str, set[str]]] = defaultdict(
+        lambda: {"owners": set(), "declarers": set(), "users": set()}
+    )
     for svc in sorted(system.services.values(), key=lambda s: s.name):
         dbs = sorted({d.identity.label for d in svc.databases if d.identity is not None})
         for d in svc.databases:
@@ -38,6 +40,8 @@ def graph_data(system: System) -> dict[str, Any]:
         uses = sorted({t.table for t in svc.tables if t.op not in {"create", "model"}})
         for t in creates:
             tables[t]["owners"].add(svc.name)
+        for t in declares:
+            tables[t]["declarers"].add(svc.name)
         for t in [*declares, *uses]:
             tables[t]["users"].add(svc.name)
         services.append(
@@ -75,7 +79,7 @@ def graph_data(system: System) -> dict[str, Any]:
     # is owned by the services that declare it.
     for entry in tables.values():
         if not entry["owners"]:
-            entry["owners"] = set(entry["users"])
+            entry["owners"] = set(entry["declarers"])
     calls = []
     externals: set[str] = set()
     for c in sorted(system.calls, key=lambda c: (c.location.path, c.location.line)):

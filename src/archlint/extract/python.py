@@ -10,8 +10,8 @@ import ast
 import warnings
 
 from archlint.extract.pyfacts import MODULE_SCOPE, FactCollector, Scope
-from archlint.extract.sql import read_sql
-from archlint.facts import PythonFacts
+from archlint.extract.sql import read_sql, sql_statements
+from archlint.facts import PythonFacts, TableUse
 from archlint.model import Location, NamedValue, ParseProblem
 from archlint.positions import LineIndex
 
@@ -77,6 +77,7 @@ class _Collector:
         self.lines = _Lines(text)
         self.values: list[NamedValue] = []
         self._index: LineIndex | None = None
+        self.facts: FactCollector | None = None
 
     # -- helpers -------------------------------------------------------------------------------
     def locate(self, node: ast.AST) -> Location:
@@ -178,6 +179,17 @@ class _Collector:
         ):
             self._embedded_sql(node)
 
+    def _embedded_tables(self, sql: str, loc: Location, at: int) -> None:
+        """Tables read and written by SQL in a string, located in this file (at the string when
+        its text is not spelled as is in the source)."""
+        assert self.facts is not None and self._index is not None
+        statements, _problems = sql_statements(sql, self.path)
+        base_line = self._index.position(at)[0] if at >= 0 else loc.line
+        for st in statements:
+            for t in st.tables:
+                where = Location(self.path, base_line + t.location.line - 1) if at >= 0 else loc
+                self.facts.tables.append(TableUse(t.table, t.op, where, "sql"))
+
     def _embedded_sql(self, node: ast.Call) -> None:
         """Named literals of SQL written in a string argument, located in this file."""
         arg = node.args[0] if node.args else None
@@ -190,6 +202,8 @@ class _Collector:
         start = self._index.offset(loc.line, loc.column)
         # Found only when the source spells the SQL as is (no escapes): then positions map 1:1.
         at = self.text.find(sql, start, start + len(sql) + 8)
+        if self.facts is not None and _looks_like_sql(sql):
+            self._embedded_tables(sql, loc, at)
         if at < 0:
             return
         base_line, base_col = self._index.position(at)
@@ -230,6 +244,25 @@ class _Collector:
                     self._add(name, side, "comparison")
 
 
+_SQL_START = (
+    "select",
+    "insert",
+    "update",
+    "delete",
+    "with",
+    "create",
+    "alter",
+    "drop",
+    "truncate",
+    "merge",
+    "copy",
+)
+
+
+def _looks_like_sql(text: str) -> bool:
+    return text.lstrip().lower().startswith(_SQL_START)
+
+
 def read_python(
     text: str, path: str
 ) -> tuple[list[NamedValue], ParseProblem | None, PythonFacts | None]:
@@ -259,6 +292,7 @@ def read_python(
         )
     collector = _Collector(path, text)
     facts = FactCollector(path, text, collector.locate)
+    collector.facts = facts
     collector.collect(tree, facts)
     collector.values.sort(key=lambda v: (v.location.line, v.location.column))
     return collector.values, None, facts.finish()
