@@ -338,10 +338,14 @@ class _Builder:
             if w.build_context:
                 ctx = "" if w.build_context in {".", "./"} else w.build_context.strip("/")
                 groups[(ctx, w.dockerfile or "Dockerfile")].append((path, w))
+                # A Dockerfile in a subfolder of a shared context names the service's folder.
             elif w.image:
                 by_image[_image_name(w.image)].append((path, w))
-        for (ctx, dockerfile), entries in sorted(groups.items()):
+        for (context, dockerfile), entries in sorted(groups.items()):
             names = [w.name for _, w in entries]
+            sub = posixpath.dirname(dockerfile) if not dockerfile.startswith(("/", "..")) else ""
+            ctx = posixpath.normpath(posixpath.join(context, sub)) if sub else context
+            ctx = "" if ctx == "." else ctx
             folder = posixpath.basename(ctx) if ctx else ""
             if len(entries) == 1:
                 name = names[0]
@@ -353,7 +357,7 @@ class _Builder:
             if existing is not None and existing.source == "config":
                 svc = existing
             else:
-                if dockerfile != "Dockerfile" and len({d for (c, d) in groups if c == ctx}) > 1:
+                if dockerfile != "Dockerfile" and len({d for (c, d) in groups if c == context}) > 1:
                     name = names[0]
                 svc = self._add(Service(name, [ctx], "compose", location=entries[0][1].location))
             for _path, w in entries:
