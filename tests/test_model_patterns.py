@@ -100,13 +100,13 @@ def test_flask_blueprints_methodviews_and_restx(project: Path) -> None:
 
                 def create_app():
                     app = Flask(__name__)
-                    app.register_blueprint(bp, url_prefix="/api")
+                    app.register_blueprint(bp, url_prefix="/api/patients")  # replaces bp's own
                     app.add_url_rule("/items/<int:item_id>", view_func=ItemView.as_view("item"))
                     return app
             """,
             "svc/app/patients.py": """
                 from flask import Blueprint, jsonify, request
-                bp = Blueprint("patients", __name__, url_prefix="/patients")
+                bp = Blueprint("patients", __name__, url_prefix="/people")
 
                 @bp.get("/")
                 def list_patients():

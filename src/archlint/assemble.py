@@ -688,7 +688,7 @@ class _ServiceModel:
         functions: dict[str, Function] = {}
         routes: list[tuple[str, Route, PythonFacts]] = []
         owners: dict[str, Expr | None] = {}
-        mounts: dict[str, list[tuple[str, Expr]]] = defaultdict(list)
+        mounts: dict[str, list[tuple[str, Expr, bool]]] = defaultdict(list)
         connexion_specs: list[tuple[str, str]] = []
         for path, py in self.py:
             for func in py.functions:
@@ -700,11 +700,13 @@ class _ServiceModel:
             for r in py.routes:
                 routes.append((path, r, py))
             for mount in py.mounts:
-                mounts[mount.child].append((mount.parent, mount.prefix))
+                # Flask: register_blueprint(url_prefix=…) replaces the blueprint's own prefix.
+                replaces = mount.framework == "flask" and bool(mount.prefix.parts)
+                mounts[mount.child].append((mount.parent, mount.prefix, replaces))
         fn_index = _SuffixIndex(functions)
         owner_keys = _SuffixIndex({k: Function(k, Location("", 1), False) for k in owners})
         # child (as written) → the canonical owner key it names
-        parents: dict[str, list[tuple[str, Expr]]] = defaultdict(list)
+        parents: dict[str, list[tuple[str, Expr, bool]]] = defaultdict(list)
         for child, entries in mounts.items():
             key = child
             if child.startswith("router:"):
@@ -717,8 +719,8 @@ class _ServiceModel:
                     key = found
                 else:
                     key = self._urls_module(child) or child
-            for parent, mount_prefix in entries:
-                parents[key].append((parent, mount_prefix))
+            for parent, mount_prefix, replaces in entries:
+                parents[key].append((parent, mount_prefix, replaces))
         seen_eps: set[tuple[str, str, str]] = set()
         for _path, route, py in routes:
             owner = route.owner
@@ -774,7 +776,7 @@ class _ServiceModel:
         self,
         owner: str,
         owners: Mapping[str, Expr | None],
-        parents: Mapping[str, list[tuple[str, Expr]]],
+        parents: Mapping[str, list[tuple[str, Expr, bool]]],
         depth: int,
     ) -> list[str]:
         own = self._path(owners.get(owner)) if owners.get(owner) is not None else ""
@@ -782,9 +784,9 @@ class _ServiceModel:
         if not ups or depth > 10:
             return [own]
         out: list[str] = []
-        for parent, prefix in ups:
+        for parent, prefix, replaces in ups:
             for up in self._prefixes(parent, owners, parents, depth + 1):
-                out.append(_join_paths(up, self._path(prefix), own))
+                out.append(_join_paths(up, self._path(prefix), "" if replaces else own))
         return list(dict.fromkeys(out))
 
     def _path(self, expr: Expr | None) -> str:
