@@ -2,5 +2,6 @@
 
 from archlint.rules.hardcoded_secret import HardcodedSecret
 from archlint.rules.meta import CouldNotParse, FileSkipped, UnusedSuppression
+from archlint.rules.openapi import InvalidOpenApi
 
-BUILTIN_RULES = [CouldNotParse, UnusedSuppression, FileSkipped, HardcodedSecret]
+BUILTIN_RULES = [CouldNotParse, InvalidOpenApi, UnusedSuppression, FileSkipped, HardcodedSecret]
