@@ -279,6 +279,7 @@ class _Builder:
         self.k8s_services: list[Any] = []
         self.config_values: dict[str, dict[str, str]] = {}
         self.dotenv: dict[str, dict[str, str]] = {}  # folder → values
+        self._celery: tuple[dict[str, str], _SuffixIndex] | None = None
         for f in self.files.values():
             deploy = f.deploy
             if deploy is None:
@@ -533,6 +534,32 @@ class _Builder:
                 env[key] = resolved
         svc.env = env
 
+    def celery_tasks(self) -> tuple[dict[str, str], _SuffixIndex]:
+        """Every Celery task in the project: function key → task name (computed once)."""
+        if self._celery is None:
+            names: dict[str, str] = {}
+            for path, f in self.files.items():
+                if f.python is None or is_test_path(path):
+                    continue
+                py = f.python
+                for b in py.brokers:
+                    if b.broker == "celery" and b.role == "consume":
+                        key = f"{py.module}.{b.function}"
+                        name = b.topic.literal or ""  # task names are literal (name= or default)
+                        names[key] = self.task_name(name, path) if name == key else name
+            index = _SuffixIndex({k: Function(k, Location("", 1), False) for k in names})
+            self._celery = (names, index)
+        return self._celery
+
+    def task_name(self, name: str, path: str) -> str:
+        """Celery names a task by its import path inside the service's folder."""
+        owner = self.system.service_of(path)
+        for root in owner.roots if owner else ():
+            prefix = root.replace("/", ".") + "."
+            if root and name.startswith(prefix):
+                return name[len(prefix) :]
+        return name
+
     # -- cross-service -----------------------------------------------------------------------------
     def _host_index(self) -> dict[str, str]:
         index: dict[str, str] = {}
@@ -736,7 +763,7 @@ class _ServiceModel:
             fn = functions.get(handler_key) if handler_key else None
             for prefix in prefixes:
                 for method, sub, h_fn, h_key in self._route_methods(
-                    route, fn, handler_key, functions
+                    route, fn, handler_key, functions, fn_index
                 ):
                     full = _join_paths(prefix, self._path(route.path), sub)
                     for m in method:
@@ -796,13 +823,18 @@ class _ServiceModel:
         return text
 
     def _route_methods(
-        self, route: Route, fn: Function | None, key: str, functions: Mapping[str, Function]
+        self,
+        route: Route,
+        fn: Function | None,
+        key: str,
+        functions: Mapping[str, Function],
+        index: _SuffixIndex,
     ) -> list[tuple[tuple[str, ...], str, Function | None, str]]:
         """(methods, sub-path, handler function, handler key) for one registration."""
         if route.framework == "drf-viewset":
             if fn is None:
                 return [(("GET",), "", None, key)]
-            actions = self._inherited(fn, functions, "viewset_actions")
+            actions = self._inherited(fn, functions, index, "viewset_actions")
             out: list[tuple[tuple[str, ...], str, Function | None, str]] = []
             coll = [m for a, m in (("list", "GET"), ("create", "POST")) if a in actions]
             det = [
@@ -831,7 +863,7 @@ class _ServiceModel:
             return out
         methods = route.methods
         if fn is not None and fn.is_class:
-            class_methods = self._inherited(fn, functions, "http_methods")
+            class_methods = self._inherited(fn, functions, index, "http_methods")
             if not methods or methods == ("*",):
                 methods = class_methods or ("GET",)
             per_method: list[tuple[tuple[str, ...], str, Function | None, str]] = []
@@ -844,12 +876,11 @@ class _ServiceModel:
         return [(methods, "", fn, key)]
 
     def _inherited(
-        self, fn: Function, functions: Mapping[str, Function], attr: str
+        self, fn: Function, functions: Mapping[str, Function], index: _SuffixIndex, attr: str
     ) -> tuple[str, ...]:
         value: tuple[str, ...] = getattr(fn, attr)
         if value:
             return value
-        index = _SuffixIndex(functions)
         for base in fn.bases:
             key = index.find(base, "")
             if key and functions[key] is not fn:
@@ -961,16 +992,7 @@ class _ServiceModel:
                 )
 
     def _brokers(self) -> None:
-        task_names: dict[str, str] = {}
-        for _path, py in self.b_all_python():
-            for b in py.brokers:
-                if b.broker == "celery" and b.role == "consume":
-                    name = self.resolver.resolve(b.topic).text
-                    default = name == f"{py.module}.{b.function}"
-                    task_names[f"{py.module}.{b.function}"] = (
-                        self._task_name(name, _path) if default else name
-                    )
-        fn_index = _SuffixIndex({k: Function(k, Location("", 1), False) for k in task_names})
+        task_names, fn_index = self.b.celery_tasks()
         for _path, py in self.py:
             for b in py.brokers:
                 unresolved: tuple[str, ...] = ()
@@ -985,7 +1007,7 @@ class _ServiceModel:
                     r = self.resolver.resolve(b.topic)
                     topic, unresolved = r.text, tuple(r.unresolved)
                     if b.broker == "celery" and topic == f"{py.module}.{b.function}":
-                        topic = self._task_name(topic, _path)
+                        topic = self.b.task_name(topic, _path)
                 self.svc.brokers.append(
                     BrokerEdge(
                         self.svc.name,
@@ -997,22 +1019,6 @@ class _ServiceModel:
                         unresolved,
                     )
                 )
-
-    def _task_name(self, name: str, path: str) -> str:
-        """Celery names a task by its import path inside the service's folder."""
-        owner = self.b.system.service_of(path)
-        for root in owner.roots if owner else ():
-            prefix = root.replace("/", ".") + "."
-            if root and name.startswith(prefix):
-                return name[len(prefix) :]
-        return name
-
-    def b_all_python(self) -> list[tuple[str, PythonFacts]]:
-        return [
-            (p, f.python)
-            for p, f in self.b.files.items()
-            if f.python is not None and not is_test_path(p)
-        ]
 
     def _databases(self) -> None:
         for _path, py in self.py:

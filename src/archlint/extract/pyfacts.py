@@ -848,8 +848,6 @@ class FactCollector:
                 and name not in {"Request", "Response"}
             ):
                 self.vars[(qual, arg.arg)] = _ClientVar("class", cls=self._qualify_class(name))
-        if is_async is False and scope.cls == "" and node.returns is not None:
-            pass
         for dec in node.decorator_list:
             self._decorator(dec, node, qual, scope, is_async)
         return inner
@@ -1191,6 +1189,9 @@ class FactCollector:
         dotted = _dotted(node.func)
         canonical = self.canonical(dotted)
         func_info = self.functions.get(scope.function) if scope.function else None
+        many = _kw(node, "many")
+        if func_info is not None and isinstance(many, ast.Constant) and many.value is True:
+            self._returns_list_through(scope.function)
         if func_info is not None and dotted:
             callee = self._callee(dotted, scope)
             if callee:
@@ -1274,6 +1275,15 @@ class FactCollector:
             } or (method.startswith("add_") and method.endswith("_to_server")):
                 self._registration(node, owner, method, scope)
             self.pending.append((node, scope))
+
+    def _returns_list_through(self, qualname: str) -> None:
+        """`Serializer(qs, many=True)` in a function (or a function nested in it): the view
+        returns a list."""
+        parts = qualname.split(".")
+        for end in range(len(parts), 0, -1):
+            info = self.functions.get(".".join(parts[:end]))
+            if info is not None and not isinstance(info.node, ast.ClassDef):
+                info.returns_list = True
 
     def _callee(self, dotted: str, scope: Scope) -> str:
         head, _, rest = dotted.partition(".")
@@ -1577,7 +1587,6 @@ class FactCollector:
                     child = "router:" + self._child_name(target.value, scope)
                 elif isinstance(target, ast.Name) and target.id in self.lists:
                     child = f"list:{self.module}.{target.id}"
-                    self._django_sub_patterns(target.id)
                 else:
                     child = self._child_name(target, scope)
                 self.mounts.append(Mount(f"urls:{self.module}", child, route, loc, "django"))
@@ -1612,9 +1621,6 @@ class FactCollector:
             handler = self._child_name(view, scope)
             if handler:
                 self.routes.append(Route(f"urls:{self.module}", (), route, handler, loc, "django"))
-
-    def _django_sub_patterns(self, name: str) -> None:
-        pass  # nested pattern lists are rare; their routes are read when the list is urlpatterns
 
     def _django_databases(self, node: ast.Dict, scope: Scope) -> None:
         for key, value in zip(node.keys, node.values, strict=True):
@@ -1852,8 +1858,6 @@ class FactCollector:
                         loc,
                     )
                 )
-        elif method in {"jsonify"}:
-            pass
 
     def _receiver(self, receiver: str, scope: Scope) -> _ClientVar | None:
         if not receiver:
@@ -1932,10 +1936,7 @@ class FactCollector:
                 info = self.functions.get(scope.function)
                 if info is not None:
                     info.paginated = True
-            if _kw(node, "many") is not None and isinstance(_kw(node, "many"), ast.Constant):
-                pass
             self._pending(node, scope)
-        self._many_serializers()
         functions = tuple(self._function_fact(info) for info in self.functions.values())
         return PythonFacts(
             module=self.module,
@@ -1952,18 +1953,6 @@ class FactCollector:
             blocking=tuple(sorted(self.blocking, key=_at)),
             entry_point=self.entry_point,
         )
-
-    def _many_serializers(self) -> None:
-        """`Serializer(qs, many=True)` in a function: the view returns a list."""
-        for info in self.functions.values():
-            if isinstance(info.node, ast.ClassDef):
-                continue
-            for sub in ast.walk(info.node):
-                if isinstance(sub, ast.Call):
-                    many = _kw(sub, "many")
-                    if isinstance(many, ast.Constant) and many.value is True:
-                        info.returns_list = True
-                        break
 
     def _function_fact(self, info: _FunctionInfo) -> Function:
         node = info.node
