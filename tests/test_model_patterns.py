@@ -449,3 +449,23 @@ def test_brokers_databases_grpc_and_blocking_calls(project: Path) -> None:
     assert "svc_api -.-> topic_kafka_order_events" in mermaid
     dot = archlint("graph", project, "--format", "dot", "--no-cache").out
     assert dot.startswith("digraph archlint {") and "shape=cylinder" in dot
+
+
+def test_calls_on_call_results_do_not_break_the_reader(project: Path) -> None:
+    # `a.b()()` has a dotted name with a dot but no attribute receiver (seen in Flask's own code).
+    write_tree(
+        project,
+        {
+            "app.py": """
+                from flask import Flask
+                app = Flask(__name__)
+
+                @app.get("/")
+                def index():
+                    return app.ensure_sync(index)()
+            """,
+        },
+    )
+    run = archlint("graph", project, "--format", "json", "--no-cache")
+    assert run.code == 0 and "internal error" not in run.err
+    assert endpoints(run.json()) == {"GET /"}

@@ -1274,7 +1274,10 @@ class FactCollector:
                 "add_secure_port",
             } or (method.startswith("add_") and method.endswith("_to_server")):
                 self._registration(node, owner, method, scope)
-            self.pending.append((node, scope))
+            if isinstance(
+                node.func, ast.Attribute
+            ):  # not `factory()()`: its dotted name has a dot too
+                self.pending.append((node, scope))
 
     def _returns_list_through(self, qualname: str) -> None:
         """`Serializer(qs, many=True)` in a function (or a function nested in it): the view
