@@ -15,6 +15,7 @@ from archlint.report.fingerprint import line_hash
 
 VALIDATOR = Path(__file__).resolve().parents[2] / "shared" / "tools" / "validate-sarif"
 SHOP = FIXTURES / "secrets-shop"
+FLEET = FIXTURES / "aiohttp-fleet"
 
 
 def sarif_of(path, *args):
@@ -96,8 +97,10 @@ def test_snippets_are_masked():
 )
 def test_output_passes_the_sarif_validator(tmp_path, project):
     # The multi-file fixture, and a run with an internal-error notification.
-    files = [tmp_path / "shop.sarif", tmp_path / "notes.sarif"]
+    files = [tmp_path / "shop.sarif", tmp_path / "notes.sarif", tmp_path / "fleet.sarif"]
     archlint("check", SHOP, "--format", "sarif", "--no-cache", "--output", files[0])
+    # Cross-service findings: relatedLocations and codeFlows.
+    archlint("check", FLEET, "--format", "sarif", "--no-cache", "--output", files[2])
     write_tree(
         project,
         {
@@ -119,3 +122,22 @@ def test_output_passes_the_sarif_validator(tmp_path, project):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 error(s), 0 warning(s)" in proc.stdout + proc.stderr
+
+
+def test_cross_service_findings_carry_related_locations_and_a_code_flow():
+    _, doc = sarif_of(FLEET, "--select", "ARC101,ARC202")
+    results = doc["runs"][0]["results"]
+    cycle = next(r for r in results if r["ruleId"] == "ARC202")
+    steps = cycle["codeFlows"][0]["threadFlows"][0]["locations"]
+    paths = [s["location"]["physicalLocation"]["artifactLocation"]["uri"] for s in steps]
+    assert [p.split("aiohttp-fleet/")[-1] for p in paths] == [
+        "dispatch/dispatch/tracker_client.py",
+        "tracker/tracker/dispatch_client.py",
+    ]
+    assert [s["executionOrder"] for s in steps] == [1, 2]
+    assert "dispatch calls tracker" in steps[0]["location"]["message"]["text"]
+    shared = next(r for r in results if r["ruleId"] == "ARC101" and "fleet" in r["message"]["text"])
+    related = {
+        rl["physicalLocation"]["artifactLocation"]["uri"] for rl in shared["relatedLocations"]
+    }
+    assert any(r.endswith("dispatch/dispatch/db.py") for r in related)

@@ -102,6 +102,7 @@ _HTTP_FRAMEWORKS = {
     "sanic",
 }
 _PATH_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>|\{([^{}:]+)(?::[^{}]*)?\}")
+_LIST_SHAPES = {"array", "wrapped-array", "paged-array"}
 _REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 
 
@@ -134,6 +135,16 @@ class Endpoint:
     spec_location: Location | None = None
     response_headers: tuple[str, ...] = ()
     max_items: int | None = None
+    handler_location: Location | None = None  # the handler's def / class line
+
+    @property
+    def site(self) -> Location:
+        """Where to point a developer: the handler when it lives apart from its registration
+        (urls.py, add_url_rule), else the registration (decorator, spec operation)."""
+        h = self.handler_location
+        if self.source == "spec" or h is None or h.path == self.location.path:
+            return self.location
+        return h
 
 
 @dataclass
@@ -693,6 +704,7 @@ class _ServiceModel:
             for b in py.bindings
         ]
         self.resolver = Resolver(NameIndex(bindings), svc.env, NameIndex(settings_bindings))
+        self.drf_default_pagination = any(py.drf_default_pagination for _, py in self.py)
 
     def build(self) -> None:
         self._endpoints()
@@ -787,7 +799,8 @@ class _ServiceModel:
                                 returns=route.returns,
                                 returns_list=route.returns_list
                                 or bool(h_fn and h_fn.returns_list and m == "GET"),
-                                paginated=bool(h_fn and h_fn.paginated),
+                                paginated=self._paginated(fn, h_fn, functions, fn_index),
+                                handler_location=_where(h_fn, fn),
                             )
                         )
         self._merge_specs(connexion_specs, functions, fn_index)
@@ -875,6 +888,43 @@ class _ServiceModel:
             methods = fn.http_methods if fn and fn.http_methods else ("GET",)
         return [(methods, "", fn, key)]
 
+    def _lineage(
+        self, fn: Function, functions: Mapping[str, Function], index: _SuffixIndex
+    ) -> list[Function]:
+        """A class and its project base classes, nearest first (depth-limited)."""
+        out = [fn]
+        i = 0
+        while i < len(out) and len(out) < 8:
+            for base in out[i].bases:
+                key = index.find(base, "")
+                if key and functions[key] not in out:
+                    out.append(functions[key])
+            i += 1
+        return out
+
+    def _paginated(
+        self,
+        fn: Function | None,
+        h_fn: Function | None,
+        functions: Mapping[str, Function],
+        index: _SuffixIndex,
+    ) -> bool:
+        """Paginated by the handler itself, by a class (or base class) `pagination_class`, or
+        by DRF's global DEFAULT_PAGINATION_CLASS for generic views that do not turn it off."""
+        if h_fn is not None and h_fn.paginated:
+            return True
+        if fn is None:
+            return False
+        lineage = self._lineage(fn, functions, index)
+        for cls in lineage:
+            if cls.paginated:
+                return True
+            if cls.pagination_off:
+                return False
+        if any(cls.drf_generic for cls in lineage):
+            return self.drf_default_pagination
+        return False
+
     def _inherited(
         self, fn: Function, functions: Mapping[str, Function], index: _SuffixIndex, attr: str
     ) -> tuple[str, ...]:
@@ -916,7 +966,8 @@ class _ServiceModel:
                             )
                         )
                     )
-                    ep.returns_list = ep.returns_list or op.response_shape == "array"
+                    ep.returns_list = ep.returns_list or op.response_shape in _LIST_SHAPES
+                    ep.paginated = ep.paginated or op.response_shape == "paged-array"
                     continue
                 handler = op.operation_id
                 fn_key = fn_index.find(handler, "") if handler else ""
@@ -946,11 +997,13 @@ class _ServiceModel:
                         framework="connexion" if is_bound else "openapi",
                         is_async=bool(fn and fn.is_async),
                         query_params=tuple(p.name for p in op.parameters if p.where == "query"),
-                        returns_list=op.response_shape == "array",
+                        returns_list=op.response_shape in _LIST_SHAPES,
+                        paginated=op.response_shape == "paged-array",
                         source="spec",
                         spec_location=op.location,
                         response_headers=op.response_headers,
                         max_items=op.max_items,
+                        handler_location=fn.location if fn else None,
                     )
                 )
         if self.specs and any(ep.source == "code" for ep in self.svc.endpoints):
@@ -1078,6 +1131,11 @@ class _ServiceModel:
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _where(*functions: Function | None) -> Location | None:
+    """The location of the first function known."""
+    return next((f.location for f in functions if f is not None), None)
 
 
 def _image_name(image: str) -> str:

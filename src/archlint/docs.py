@@ -4,6 +4,8 @@
 A page starts with `# ARC501: hardcoded-secret`, then a one-paragraph summary (the rule's short
 description), then sections. Examples are fenced code blocks whose info string names a file and
 what the rule must do with it, e.g. ```` ```python path=app/settings.py expect=fire ````.
+An example that needs more files (a second service, a compose file) names a group,
+``example=chain``, and the other files of the group say ``expect=context example=chain``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ class Example:
     expect: str  # "fire" or "pass"
     code: str
     lines: tuple[int, ...] = ()  # where it must fire, if the page says
+    # Other files of the same example project (fences with `expect=context example=NAME`):
+    # cross-service rules need several services to show anything.
+    context: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +60,25 @@ def parse_page(path: Path) -> RulePage:
         raise ValueError(f"{path}: the first line must be '# CODE: name'")
     rest = text[m.end() :].lstrip("\n")
     summary = " ".join(rest.split("\n\n", 1)[0].split())
-    examples = []
+    examples: list[tuple[str, Example]] = []
+    context: dict[str, list[tuple[str, str]]] = {}
     for fence in _FENCE_RE.finditer(text):
         attrs = dict(_ATTR_RE.findall(fence.group(2)))
-        if "path" in attrs and attrs.get("expect") in ("fire", "pass"):
+        if "path" not in attrs:
+            continue
+        group = attrs.get("example", "")
+        if attrs.get("expect") == "context" and group:
+            context.setdefault(group, []).append((attrs["path"], fence.group(3)))
+        elif attrs.get("expect") in ("fire", "pass"):
             lines = tuple(int(x) for x in attrs.get("lines", "").split(",") if x)
-            examples.append(Example(attrs["path"], attrs["expect"], fence.group(3), lines))
-    return RulePage(m.group(1), m.group(2), path, summary, text, tuple(examples))
+            examples.append((group, Example(attrs["path"], attrs["expect"], fence.group(3), lines)))
+    done = tuple(
+        Example(ex.path, ex.expect, ex.code, ex.lines, tuple(context.get(group, ())))
+        if group
+        else ex
+        for group, ex in examples
+    )
+    return RulePage(m.group(1), m.group(2), path, summary, text, done)
 
 
 @functools.cache

@@ -95,7 +95,12 @@ class Function:
     query_params: tuple[str, ...] = ()  # request.args / query_params / GET / query reads
     returns_list: bool = False  # jsonify([...]), Serializer(many=True), a list return
     paginated: bool = False  # DRF pagination_class, a paginator in the body
+    pagination_off: bool = False  # DRF `pagination_class = None`: no global default either
+    drf_generic: bool = False  # a DRF generic view / viewset: the global default paginator applies
     viewset_actions: tuple[str, ...] = ()  # DRF: list, retrieve, …, "detail:GET:url_path"
+    # async functions only: where each project function is called (callee as in `calls`, line,
+    # column), so a sync helper that blocks can be reported where the event loop calls it.
+    call_sites: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +156,21 @@ class OutboundCall:
     function: str  # qualname of the enclosing function ("" at module level)
     location: Location
     is_async: bool
-    timeout: str  # "given" | "missing" | "none" (explicitly None) | "default" (library default)
+    # "given" | "missing" | "none" (explicitly None) | "default" (the library's default) |
+    # "elsewhere" (a client received as a parameter: its timeout is set where it is built)
+    timeout: str
     in_async_function: bool = False
+    client_location: Location | None = None  # where the client object was built, if any
+
+
+@dataclass(frozen=True, slots=True)
+class HttpClient:
+    """An HTTP client object built in the code (requests.Session, httpx.Client, aiohttp
+    ClientSession, urllib3.PoolManager) and the timeout it was given."""
+
+    library: str
+    timeout: str  # "given" | "none" | "" (not said)
+    location: Location
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,12 +211,13 @@ class TableUse:
 
 @dataclass(frozen=True, slots=True)
 class BlockingCall:
-    """A blocking call made directly inside an `async def`."""
+    """A blocking call (sleep, subprocess, sync database or HTTP) and the function holding it."""
 
     call: str  # the dotted call as written: requests.get, time.sleep, …
-    category: str  # http | sleep | database | subprocess | file
+    category: str  # http | sleep | database | subprocess | orm
     function: str
     location: Location
+    in_async: bool = True  # written directly inside an `async def`
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +234,9 @@ class PythonFacts:
     databases: tuple[DatabaseUse, ...] = ()
     tables: tuple[TableUse, ...] = ()
     blocking: tuple[BlockingCall, ...] = ()
+    clients: tuple[HttpClient, ...] = ()
     entry_point: bool = False  # `if __name__ == "__main__":` or a worker main loop
+    drf_default_pagination: bool = False  # REST_FRAMEWORK sets DEFAULT_PAGINATION_CLASS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,7 +259,8 @@ class OpenApiOperation:
     operation_id: str
     location: Location  # of the operation's method key
     parameters: tuple[OpenApiParameter, ...] = ()
-    response_shape: str = ""  # array | wrapped-array | object | other | "" (no success body)
+    # array | wrapped-array | paged-array (envelope with paging fields) | object | other | ""
+    response_shape: str = ""
     max_items: int | None = None
     response_headers: tuple[str, ...] = ()
     secured: bool = False

@@ -83,6 +83,9 @@ class Finding:
     related_messages: tuple[str, ...] = ()
     masks: tuple[Mask, ...] = ()
     fingerprint: str = ""
+    # A path through the code (a call chain, a cycle): SARIF codeFlows, one step per location.
+    flow: tuple[Location, ...] = ()
+    flow_messages: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location

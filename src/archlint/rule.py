@@ -121,9 +121,11 @@ class Rule:
         related: Iterable[tuple[Location, str]] = (),
         masks: Iterable[Mask] = (),
         fingerprint: str = "",
+        flow: Iterable[tuple[Location, str]] = (),
     ) -> Finding:
         """Build a Finding of this rule at `location` (level defaults to the configured one)."""
         rel = tuple(related)
+        steps = tuple(flow)
         return Finding(
             code=self.code,
             message=message,
@@ -133,6 +135,8 @@ class Rule:
             related_messages=tuple(r[1] for r in rel),
             masks=tuple(masks),
             fingerprint=fingerprint,
+            flow=tuple(s[0] for s in steps),
+            flow_messages=tuple(s[1] for s in steps),
         )
 
 

@@ -231,7 +231,7 @@ def test_swagger_20_base_path_and_body_shape():
     )
     (get,) = facts.operations
     assert get.path == "/api/v2/search"
-    assert (get.response_shape, get.max_items) == ("wrapped-array", 50)
+    assert (get.response_shape, get.max_items) == ("paged-array", 50)
     assert [(p.name, p.where) for p in get.parameters] == [("q", "query")]
     assert facts.problems == ()
 
@@ -287,11 +287,16 @@ def test_server_variables_take_their_defaults_and_operation_servers_override():
                 "type": "object",
                 "properties": {"data": {"type": "array", "maxItems": 9}, "next": {}},
             },
-            "wrapped-array",
+            "paged-array",
             9,
         ),
         (
             {"type": "object", "properties": {"users": {"type": "array"}, "total_count": {}}},
+            "paged-array",
+            None,
+        ),
+        (
+            {"type": "object", "properties": {"data": {"type": "array"}, "status": {}}},
             "wrapped-array",
             None,
         ),
@@ -302,7 +307,7 @@ def test_server_variables_take_their_defaults_and_operation_servers_override():
                     {"properties": {"items": {"type": "array"}}},
                 ]
             },
-            "wrapped-array",
+            "paged-array",
             None,
         ),
         ({"type": "object", "properties": {"id": {}, "tags": {"type": "array"}}}, "object", None),

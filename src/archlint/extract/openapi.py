@@ -665,8 +665,9 @@ def _body_schema(response: dict[str, Any], swagger: bool) -> tuple[bool, Any]:
 
 
 def response_shape(spec: Spec, schema: Any) -> tuple[str, int | None]:
-    """array | wrapped-array (a list envelope such as `{data: [...], next: ...}`) | object |
-    other, and the array's maxItems."""
+    """array | wrapped-array (a list envelope such as `{data: [...]}`) | paged-array (an
+    envelope with paging data: `{items: [...], next: ...}`) | object | other, and the array's
+    maxItems."""
     resolved = _schema(spec, schema)
     if resolved is None:
         return "other", None
@@ -680,7 +681,9 @@ def response_shape(spec: Spec, schema: Any) -> tuple[str, int | None]:
         inner = _schema(spec, prop)
         if inner is None or not _has_type(inner, "array", "items"):
             continue
-        if paged or len(properties) == 1 or _norm(name) in _ENVELOPE_FIELDS:
+        if paged:
+            return "paged-array", _max_items(inner)
+        if len(properties) == 1 or _norm(name) in _ENVELOPE_FIELDS:
             return "wrapped-array", _max_items(inner)
     return "object", None
 

@@ -21,6 +21,7 @@ from archlint.facts import (
     DatabaseUse,
     Expr,
     Function,
+    HttpClient,
     Import,
     Mount,
     OutboundCall,
@@ -185,6 +186,15 @@ _VIEWSET_ACTIONS = {
     "UpdateModelMixin": ("update", "partial_update"),
     "DestroyModelMixin": ("destroy",),
 }
+_DRF_GENERIC_VIEWS = {
+    "GenericAPIView",
+    "ListAPIView",
+    "ListCreateAPIView",
+    "GenericViewSet",
+    "ModelViewSet",
+    "ReadOnlyModelViewSet",
+    "ListModelMixin",
+}
 _ACTION_NAMES = ("list", "create", "retrieve", "update", "partial_update", "destroy")
 
 
@@ -204,9 +214,11 @@ class _FunctionInfo:
     node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
     qualname: str
     calls: set[str] = field(default_factory=set)
+    call_sites: list[tuple[str, int, int]] = field(default_factory=list)
     query_params: list[str] = field(default_factory=list)
     returns_list: bool = False
     paginated: bool = False
+    pagination_off: bool = False
 
 
 @dataclass
@@ -217,6 +229,7 @@ class _ClientVar:
     base_url: Expr | None = None
     timeout: str = ""  # given | none | "" (not said)
     is_async: bool = False
+    location: Location | None = None  # where the client was built
 
 
 def module_name(path: str) -> str:
@@ -238,6 +251,38 @@ def _dotted(node: ast.AST) -> str:
         inner = _dotted(node.func)
         return f"{inner}()" if inner else ""
     return ""
+
+
+# Django QuerySet methods that hit the database when called (lazy ones such as filter() do not).
+_ORM_EVALUATING = {
+    "get",
+    "create",
+    "get_or_create",
+    "update_or_create",
+    "bulk_create",
+    "bulk_update",
+    "count",
+    "exists",
+    "first",
+    "last",
+    "latest",
+    "earliest",
+    "aggregate",
+    "in_bulk",
+    "update",
+    "delete",
+    "iterator",
+}
+
+
+def _is_sync_orm_call(dotted: str) -> bool:
+    """`Book.objects.get`, `Book.objects.filter().count`: a Django ORM query run synchronously
+    (inside `async def` it raises SynchronousOnlyOperation or blocks the event loop)."""
+    parts = dotted.split(".")
+    if len(parts) < 3 or parts[-1] not in _ORM_EVALUATING:
+        return False
+    i = parts.index("objects") if "objects" in parts else -1
+    return i >= 1 and parts[i - 1][:1].isupper()
 
 
 def _const_str(node: ast.AST | None) -> str | None:
@@ -337,11 +382,15 @@ class FactCollector:
         self.tables: list[TableUse] = []
         self.blocking: list[BlockingCall] = []
         self.entry_point = False
+        self.drf_default_pagination = False
+        self.http_clients: list[_ClientVar] = []
+        self._client_nodes: set[int] = set()
         self.locals: dict[tuple[str, str], Expr] = {}  # (function, var) → value
         self.lists: dict[str, ast.expr] = {}  # module-level list variables (route tables)
         self.vars: dict[tuple[str, str], _ClientVar] = {}  # (function or class, var) → type
         self.session_timeouts: set[tuple[str, str]] = set()
-        self.pending: list[tuple[ast.Call, Scope]] = []  # method calls resolved after the walk
+        # method calls resolved after the walk, with the receiver's variable as bound at the call
+        self.pending: list[tuple[ast.Call, Scope, tuple[str, str], _ClientVar | None]] = []
         self.migration = migration_style(path, text)
         self.app_label = self._app_label()
         self.is_django = False
@@ -607,6 +656,12 @@ class FactCollector:
 
     def _canonical_attr(self, dotted: str, scope: Scope) -> str:
         head, _, rest = dotted.partition(".")
+        if head.endswith("()") and head[:-2] in self.imports:  # get_settings().database_url
+            return (
+                f"{self.canonical(head[:-2])}().{rest}"
+                if rest
+                else f"{self.canonical(head[:-2])}()"
+            )
         if head == "self" and scope.cls:
             attr, _, more = rest.partition(".")
             var = self.vars.get((scope.cls, attr))
@@ -650,6 +705,12 @@ class FactCollector:
                 self._django_patterns(value, scope)
         if isinstance(value, ast.Dict) and name == "DATABASES" and not scope.function:
             self._django_databases(value, scope)
+        if isinstance(value, ast.Dict) and name == "REST_FRAMEWORK" and not scope.function:
+            for k, v in zip(value.keys, value.values, strict=True):
+                if _const_str(k) == "DEFAULT_PAGINATION_CLASS" and not (
+                    isinstance(v, ast.Constant) and v.value is None
+                ):
+                    self.drf_default_pagination = True
         if name in {"SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_DATABASE_URL"}:
             self.databases.append(
                 DatabaseUse(
@@ -663,12 +724,12 @@ class FactCollector:
                     self.tables.append(
                         TableUse(table.lower(), "model", self.locate(value), "orm", scope.cls)
                     )
-            elif name == "pagination_class" and not (
-                isinstance(value, ast.Constant) and value.value is None
-            ):
+            elif name == "pagination_class":
                 info = self.functions.get(scope.qualname)
                 if info is not None:
-                    info.paginated = True
+                    off = isinstance(value, ast.Constant) and value.value is None
+                    info.paginated = not off
+                    info.pagination_off = off
             if scope.qualname in self.settings_classes:
                 return
             self.bindings.append(
@@ -759,13 +820,18 @@ class FactCollector:
                     if isinstance(timeout_node, ast.Constant) and timeout_node.value is None
                     else "given"
                 )
-            return _ClientVar(
+            client = _ClientVar(
                 "http",
                 library,
                 base_url=self.expr(base, scope) if base is not None else None,
                 timeout=timeout,
                 is_async=func in _ASYNC_CLIENTS,
+                location=self.locate(call),
             )
+            if id(call) not in self._client_nodes:
+                self._client_nodes.add(id(call))
+                self.http_clients.append(client)
+            return client
         if func in _GRPC_CHANNELS:
             target = _arg(call, 0, "target")
             return _ClientVar("grpc-channel", "grpc", base_url=self.expr(target, scope))
@@ -795,6 +861,10 @@ class FactCollector:
 
     def _config_subscript(self, target: ast.Subscript, value: ast.expr, scope: Scope) -> None:
         key = _const_str(target.slice)
+        if key == "DEFAULT_PAGINATION_CLASS" and _dotted(target.value) == "REST_FRAMEWORK":
+            self.drf_default_pagination = not (
+                isinstance(value, ast.Constant) and value.value is None
+            )
         if key in {"SQLALCHEMY_DATABASE_URI", "DATABASE_URL"} and _dotted(target.value).endswith(
             "config"
         ):
@@ -840,7 +910,10 @@ class FactCollector:
             name = self.canonical(_dotted(ann))
             if name in _HTTP_CLIENTS:
                 self.vars[(qual, arg.arg)] = _ClientVar(
-                    "http", _HTTP_CLIENTS[name], is_async=name in _ASYNC_CLIENTS, timeout="given"
+                    "http",
+                    _HTTP_CLIENTS[name],
+                    is_async=name in _ASYNC_CLIENTS,
+                    timeout="elsewhere",
                 )
             elif (
                 name
@@ -1196,13 +1269,19 @@ class FactCollector:
             callee = self._callee(dotted, scope)
             if callee:
                 func_info.calls.add(callee)
+                if scope.is_async:
+                    func_info.call_sites.append((callee, node.lineno, node.col_offset + 1))
         if self.migration:
             self.tables.extend(
                 tables_from_migration_call(node, self.migration, self.app_label, self.locate)
             )
         owner, _, method = dotted.rpartition(".")
-        if scope.is_async:
+        if canonical in _HTTP_CLIENTS and id(node) not in self._client_nodes:
+            self._client_var(canonical, node, scope)  # a client built outside an assignment
+        if scope.function:
             category = _BLOCKING.get(canonical)
+            if category is None and scope.is_async and _is_sync_orm_call(dotted):
+                category = "orm"
             if (
                 category is None
                 and canonical.split(".", 1)[0] == "requests"
@@ -1217,7 +1296,9 @@ class FactCollector:
                 category = "http"
             if category is not None:
                 self.blocking.append(
-                    BlockingCall(canonical, category, scope.function, self.locate(node))
+                    BlockingCall(
+                        canonical, category, scope.function, self.locate(node), scope.is_async
+                    )
                 )
         # Module-level HTTP functions: requests.get, httpx.post, urllib.request.urlopen, …
         head, _, fname = canonical.rpartition(".")
@@ -1277,7 +1358,10 @@ class FactCollector:
             if isinstance(
                 node.func, ast.Attribute
             ):  # not `factory()()`: its dotted name has a dot too
-                self.pending.append((node, scope))
+                # The variable as bound now: a later `async with … as s` may rebind the name.
+                head = _dotted(node.func.value).partition(".")[0]
+                key = (scope.function, head) if (scope.function, head) in self.vars else ("", head)
+                self.pending.append((node, scope, key, self.vars.get(key)))
 
     def _returns_list_through(self, qualname: str) -> None:
         """`Serializer(qs, many=True)` in a function (or a function nested in it): the view
@@ -1340,6 +1424,7 @@ class FactCollector:
                 is_async=via_async_client or (client is not None and client.is_async),
                 timeout=timeout,
                 in_async_function=scope.is_async,
+                client_location=client.location if client is not None else None,
             )
         )
 
@@ -1928,7 +2013,10 @@ class FactCollector:
 
     # -- finish -------------------------------------------------------------------------------------
     def finish(self) -> PythonFacts:
-        for node, scope in self.pending:
+        for node, scope, var_key, bound in self.pending:
+            final = self.vars.get(var_key)
+            if bound is not None:
+                self.vars[var_key] = bound
             func = node.func
             assert isinstance(func, ast.Attribute)
             if func.attr in {"get", "getlist", "get_all", "getone"} and node.args:
@@ -1940,6 +2028,8 @@ class FactCollector:
                 if info is not None:
                     info.paginated = True
             self._pending(node, scope)
+            if bound is not None and final is not None:
+                self.vars[var_key] = final
         functions = tuple(self._function_fact(info) for info in self.functions.values())
         return PythonFacts(
             module=self.module,
@@ -1955,12 +2045,19 @@ class FactCollector:
             tables=tuple(sorted(self.tables, key=_at)),
             blocking=tuple(sorted(self.blocking, key=_at)),
             entry_point=self.entry_point,
+            drf_default_pagination=self.drf_default_pagination,
+            clients=tuple(
+                HttpClient(c.library, c.timeout, c.location)
+                for c in self.http_clients
+                if c.location is not None
+            ),
         )
 
     def _function_fact(self, info: _FunctionInfo) -> Function:
         node = info.node
         is_class = isinstance(node, ast.ClassDef)
         bases: tuple[str, ...] = ()
+        short: set[str] = set()
         methods = self._view_methods.get(info.qualname, ())
         actions: tuple[str, ...] = ()
         if isinstance(node, ast.ClassDef):
@@ -2000,6 +2097,7 @@ class FactCollector:
             location=self.locate(node),
             is_async=isinstance(node, ast.AsyncFunctionDef),
             calls=tuple(sorted(info.calls)),
+            call_sites=tuple(info.call_sites) if isinstance(node, ast.AsyncFunctionDef) else (),
             bases=bases,
             is_class=is_class,
             decorators=tuple(d for d in decorators if d),
@@ -2007,5 +2105,7 @@ class FactCollector:
             query_params=tuple(info.query_params),
             returns_list=info.returns_list,
             paginated=info.paginated,
+            pagination_off=info.pagination_off,
+            drf_generic=is_class and bool(short & _DRF_GENERIC_VIEWS),
             viewset_actions=actions,
         )

@@ -77,6 +77,8 @@ class _Collector:
         self.lines = _Lines(text)
         self.values: list[NamedValue] = []
         self._index: LineIndex | None = None
+        self._strings: dict[str, ast.Constant] = {}  # name → the string last assigned to it
+        self._sql_read: set[int] = set()
         self.facts: FactCollector | None = None
 
     # -- helpers -------------------------------------------------------------------------------
@@ -116,6 +118,14 @@ class _Collector:
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
             self._add(_target_name(target), node.value, "assignment")
+            # `QUERY = """SELECT …"""` then `cur.execute(QUERY)`: remembered for _embedded_sql.
+            value = node.value
+            if (
+                isinstance(target, ast.Name)
+                and isinstance(value, ast.Constant)
+                and isinstance(value.value, str)
+            ):
+                self._strings[target.id] = value
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self._add(_target_name(node.target), node.value, "assignment")
@@ -193,6 +203,12 @@ class _Collector:
     def _embedded_sql(self, node: ast.Call) -> None:
         """Named literals of SQL written in a string argument, located in this file."""
         arg = node.args[0] if node.args else None
+        if isinstance(arg, ast.Name) and arg.id in self._strings:
+            const = self._strings[arg.id]
+            if id(const) in self._sql_read:
+                return  # the same constant executed again: its tables are already known
+            self._sql_read.add(id(const))
+            arg = const
         if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
             return
         sql = arg.value

@@ -44,6 +44,10 @@ def render_json(ctx: ReportContext) -> str:
                         f.related, f.related_messages or [""] * len(f.related), strict=False
                     )
                 ],
+                "flow": [
+                    {**_loc(r), "message": m}
+                    for r, m in zip(f.flow, f.flow_messages or [""] * len(f.flow), strict=False)
+                ],
             }
         )
     counts = {

@@ -90,6 +90,29 @@ def _result(ctx: ReportContext, f: Finding, index: dict[str, int]) -> dict[str, 
             {"id": i, **_physical(ctx, r), **({"message": {"text": m}} if m else {})}
             for i, (r, m) in enumerate(zip(f.related, messages, strict=False), start=1)
         ]
+    if f.flow:
+        messages = f.flow_messages or ("",) * len(f.flow)
+        out["codeFlows"] = [
+            {
+                "threadFlows": [
+                    {
+                        "locations": [
+                            {
+                                "location": {
+                                    **_physical(ctx, step),
+                                    **({"message": {"text": m}} if m else {}),
+                                },
+                                "nestingLevel": 0,
+                                "executionOrder": i,
+                            }
+                            for i, (step, m) in enumerate(
+                                zip(f.flow, messages, strict=False), start=1
+                            )
+                        ]
+                    }
+                ]
+            }
+        ]
     return out
 
 

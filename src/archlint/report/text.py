@@ -48,11 +48,24 @@ def render_text(ctx: ReportContext, color: bool = False, quiet: bool = False) ->
                 end = min(loc.end_column, len(frame[0][1]) + 1)
                 underline = " " * (loc.column - 1) + "^" * max(1, end - loc.column)
                 console.print(f"[dim]{'':>{width}} |[/] [{_STYLE[f.level]}]{underline}[/]")
+            _steps(console, f)
         if not quiet:
             console.print()
     if not quiet:
         _summary(console, ctx)
     return buf.getvalue()
+
+
+def _steps(console: Console, f: Finding) -> None:
+    """The path of a chain or cycle, else the other sites of a cross-service finding."""
+    if f.flow:
+        messages = f.flow_messages or ("",) * len(f.flow)
+        for i, (loc, msg) in enumerate(zip(f.flow, messages, strict=False), start=1):
+            console.print(f"  [dim]{i}. {escape(loc.path)}:{loc.line}[/] {escape(msg)}")
+        return
+    messages = f.related_messages or ("",) * len(f.related)
+    for loc, msg in zip(f.related, messages, strict=False):
+        console.print(f"  [dim]= {escape(loc.path)}:{loc.line}[/] {escape(msg)}")
 
 
 def _summary(console: Console, ctx: ReportContext) -> None:

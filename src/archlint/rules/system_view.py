@@ -1,0 +1,116 @@
+"""Views of the assembled System that several project rules share: a service's production Python
+files and functions, where to point at a service, endpoint and path matching."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from archlint.assemble import Endpoint, Service, System, is_test_path
+from archlint.facts import Function, PythonFacts
+from archlint.location import Location
+
+_PARAM = re.compile(r"\{[^{}]*\}|<[^<>]*>|\(\?P<")
+
+
+def python_files(system: System, svc: Service) -> Iterator[tuple[str, PythonFacts]]:
+    """The service's Python files that are not tests, in path order."""
+    for path in sorted(svc.files):
+        f = system.files.get(path)
+        if f is not None and f.python is not None and not is_test_path(path):
+            yield path, f.python
+
+
+def production_python(system: System) -> Iterator[tuple[str, PythonFacts]]:
+    """Every Python file of the project that is not a test, in path order."""
+    for path in sorted(system.files):
+        f = system.files[path]
+        if f.python is not None and not is_test_path(path):
+            yield path, f.python
+
+
+def services(system: System) -> list[Service]:
+    """The system's own services (not external ones declared in config), by name."""
+    return [s for _, s in sorted(system.services.items()) if s.kind != "external"]
+
+
+class FunctionIndex:
+    """A service's functions by full dotted key, found by any dotted suffix (imports are written
+    relative to a package root archlint does not know)."""
+
+    def __init__(self, system: System, svc: Service):
+        self.functions: dict[str, Function] = {}
+        self.paths: dict[str, str] = {}
+        self._suffix: dict[str, list[str]] = {}
+        for path, py in python_files(system, svc):
+            for fn in py.functions:
+                key = f"{py.module}.{fn.qualname}" if py.module else fn.qualname
+                self.functions[key] = fn
+                self.paths[key] = path
+        for key in self.functions:
+            parts = key.split(".")
+            for i in range(len(parts)):
+                self._suffix.setdefault(".".join(parts[i:]), []).append(key)
+
+    def find(self, name: str, module: str = "") -> str:
+        found = self._suffix.get(name)
+        if not found:
+            return ""
+        if len(found) == 1:
+            return found[0]
+        same = [k for k in found if module and k.startswith(module + ".")]
+        return (same or sorted(found, key=len))[0]
+
+
+def app_location(system: System, svc: Service) -> Location | None:
+    """Where the service's HTTP app is created (first app object), else its first endpoint's
+    registration, else where the deployment declares it."""
+    for _path, py in python_files(system, svc):
+        for app in py.apps:
+            if app.kind == "app" and app.framework != "grpc":
+                return app.location
+    # Django has no app object: the root URLconf (the shallowest urls.py) stands for it.
+    urlconfs = sorted(
+        (path.count("/"), -len(py.mounts), path, py)
+        for path, py in python_files(system, svc)
+        if path.endswith("urls.py") and (py.mounts or py.routes)
+    )
+    if urlconfs:
+        py = urlconfs[0][3]
+        return min([m.location for m in py.mounts] + [r.location for r in py.routes])
+    for ep in sorted(svc.endpoints, key=lambda e: (e.location.path, e.location.line)):
+        return ep.location
+    return svc.location
+
+
+def deploy_location(svc: Service) -> Location | None:
+    """Where the deployment declares the service (compose entry, k8s object)."""
+    for proc in svc.processes:
+        if proc.location is not None:
+            return proc.location
+    return svc.location
+
+
+def segments(path: str) -> list[str]:
+    """`/api/v1/health/` → ['api', 'v1', 'health']."""
+    return [s for s in path.split("?", 1)[0].strip("/").split("/") if s]
+
+
+def has_params(path: str) -> bool:
+    return bool(_PARAM.search(path))
+
+
+def serves(endpoints: list[Endpoint], path: str) -> Endpoint | None:
+    """The endpoint that serves `path` (any method; `{param}` segments match anything)."""
+    want = segments(path)
+    for ep in endpoints:
+        have = segments(ep.path)
+        if len(have) == len(want) and all(
+            h == w or h.startswith("{") for h, w in zip(have, want, strict=True)
+        ):
+            return ep
+    return None
+
+
+def endpoint_label(ep: Endpoint) -> str:
+    return f"{ep.method} {ep.path}"
