@@ -13,6 +13,7 @@ from archlint.rule import Option, ProjectRule
 from archlint.rules.system_view import (
     app_location,
     deploy_location,
+    deployed,
     has_params,
     python_files,
     segments,
@@ -105,8 +106,10 @@ def _kubernetes(svc: Service) -> bool:
     return any(p.source == "kubernetes" for p in svc.processes)
 
 
-def _http(svc: Service) -> bool:
-    return svc.kind != "worker" and bool(svc.endpoints)
+def _http(system: System, svc: Service) -> bool:
+    """Serves HTTP and is deployed somewhere this repository describes (an app with no
+    Dockerfile, compose or manifest may be a library's demo, or run behind anything)."""
+    return svc.kind != "worker" and bool(svc.endpoints) and deployed(system, svc)
 
 
 class _EndpointRule(ProjectRule):
@@ -145,7 +148,7 @@ class MissingHealthEndpoint(_EndpointRule):
     def check_project(self, system: System) -> Iterable[Finding]:
         names = list(self.options["paths"]) + READINESS_PATHS
         for svc in services(system):
-            if not _http(svc) or self._has(system, svc, names):
+            if not _http(system, svc) or self._has(system, svc, names):
                 continue
             if any(serves(svc.endpoints, p.path) for _, p in _http_probes(svc)):
                 continue  # the deployment probes a path the service serves: that is its health
@@ -187,7 +190,7 @@ class MissingReadinessEndpoint(_EndpointRule):
 
     def check_project(self, system: System) -> Iterable[Finding]:
         for svc in services(system):
-            if not _http(svc) or not _kubernetes(svc):
+            if not _http(system, svc) or not _kubernetes(svc):
                 continue
             if any(p.kind == "readiness" for _, p in svc.probes):
                 continue  # ARC304 checks that the probe's path is served
@@ -229,7 +232,7 @@ class MissingMetricsEndpoint(_EndpointRule):
 
     def check_project(self, system: System) -> Iterable[Finding]:
         for svc in services(system):
-            if not _http(svc) or self._has(system, svc, list(self.options["paths"])):
+            if not _http(system, svc) or self._has(system, svc, list(self.options["paths"])):
                 continue
             if _imports(system, svc, _METRICS_LIBRARIES):
                 continue

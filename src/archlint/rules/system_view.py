@@ -10,28 +10,56 @@ from archlint.assemble import Endpoint, Service, System, is_test_path
 from archlint.facts import Function, PythonFacts
 from archlint.location import Location
 
+# Demonstration code: examples, samples and docs of a library are not a production system.
+_EXAMPLE_PATH = re.compile(r"(^|/)(examples?|samples?|demos?|docs?|tutorials?)(/|$)")
+_DEPLOY_FILES = ("Dockerfile", "Procfile", "app.yaml", "fly.toml", "render.yaml", "Containerfile")
 _PARAM = re.compile(r"\{[^{}]*\}|<[^<>]*>|\(\?P<")
 
 
+def is_production_path(path: str) -> bool:
+    """Not a test, fixture, example, sample or documentation file."""
+    return not is_test_path(path) and _EXAMPLE_PATH.search(path.lower()) is None
+
+
 def python_files(system: System, svc: Service) -> Iterator[tuple[str, PythonFacts]]:
-    """The service's Python files that are not tests, in path order."""
+    """The service's production Python files, in path order."""
     for path in sorted(svc.files):
         f = system.files.get(path)
-        if f is not None and f.python is not None and not is_test_path(path):
+        if f is not None and f.python is not None and is_production_path(path):
             yield path, f.python
 
 
 def production_python(system: System) -> Iterator[tuple[str, PythonFacts]]:
-    """Every Python file of the project that is not a test, in path order."""
+    """Every production Python file of the project, in path order."""
     for path in sorted(system.files):
         f = system.files[path]
-        if f.python is not None and not is_test_path(path):
+        if f.python is not None and is_production_path(path):
             yield path, f.python
 
 
 def services(system: System) -> list[Service]:
-    """The system's own services (not external ones declared in config), by name."""
-    return [s for _, s in sorted(system.services.items()) if s.kind != "external"]
+    """The system's own services (not external ones declared in config, not example apps), by
+    name."""
+    return [
+        s
+        for _, s in sorted(system.services.items())
+        if s.kind != "external" and not all(r and not is_production_path(r + "/") for r in s.roots)
+    ]
+
+
+def deployed(system: System, svc: Service) -> bool:
+    """The repository says how the service runs: compose, Kubernetes or config, or a
+    Dockerfile / Procfile / platform file in its folder or the repository root."""
+    if svc.source in {"compose", "kubernetes", "config"}:
+        return True
+    if any(p.source in {"compose", "kubernetes"} for p in svc.processes):
+        return True
+    folders = {r for r in svc.roots} | {""}
+    for path in system.files:
+        folder, _, name = path.rpartition("/")
+        if folder in folders and name.startswith(_DEPLOY_FILES):
+            return True
+    return False
 
 
 class FunctionIndex:
