@@ -1424,7 +1424,10 @@ class FactCollector:
                 is_async=via_async_client or (client is not None and client.is_async),
                 timeout=timeout,
                 in_async_function=scope.is_async,
-                client_location=client.location if client is not None else None,
+                # Set when the timeout comes from the client, so it is reported once there.
+                client_location=(
+                    client.location if client is not None and _kw(node, "timeout") is None else None
+                ),
             )
         )
 

@@ -228,7 +228,9 @@ class CallWithoutTimeout(ProjectRule):
                 message = self._problem(call, accepted, resolved.get(call.location))
                 if message:
                     yield self.finding(
-                        message, call.location, fingerprint=f"{call.library}.{call.method}"
+                        message,
+                        call.location,
+                        fingerprint=f"{call.function}|{call.library}.{call.method}|{call.url.text}",
                     )
         for client, uses in sorted(by_client.items()):
             yield self.finding(

@@ -78,6 +78,8 @@ class SharedDatabase(ProjectRule):
     def _counted(self, ident: DatabaseIdentity | None) -> bool:
         if ident is None or ident.engine in self.options["ignore-engines"]:
             return False
+        if not ident.name:
+            return False  # the server is known, the database is chosen elsewhere (client["db"])
         if ident.host.lower() in _LOCAL_HOSTS and ident.name.lower() in _PLACEHOLDER_NAMES:
             return False
         return not self._allowed(ident)

@@ -157,7 +157,7 @@ class MissingHealthEndpoint(_EndpointRule):
             primary, related = self._site(system, svc)
             if primary is None:
                 continue
-            probes = [p for _, p in svc.probes if p.type in {"tcp", "exec"} and p.location]
+            probes = [p for _, p in svc.probes if p.type in {"tcp", "exec"} and not p.path]
             hint = (
                 " (its probes only open a socket or run a command, which says nothing about "
                 "the app)"
