@@ -290,7 +290,7 @@ class _Builder:
         self.k8s_services: list[Any] = []
         self.config_values: dict[str, dict[str, str]] = {}
         self.dotenv: dict[str, dict[str, str]] = {}  # folder → values
-        self._celery: tuple[dict[str, str], _SuffixIndex] | None = None
+        self._celery: tuple[dict[str, str], SuffixIndex] | None = None
         for f in self.files.values():
             deploy = f.deploy
             if deploy is None:
@@ -545,7 +545,7 @@ class _Builder:
                 env[key] = resolved
         svc.env = env
 
-    def celery_tasks(self) -> tuple[dict[str, str], _SuffixIndex]:
+    def celery_tasks(self) -> tuple[dict[str, str], SuffixIndex]:
         """Every Celery task in the project: function key → task name (computed once)."""
         if self._celery is None:
             names: dict[str, str] = {}
@@ -558,7 +558,7 @@ class _Builder:
                         key = f"{py.module}.{b.function}"
                         name = b.topic.literal or ""  # task names are literal (name= or default)
                         names[key] = self.task_name(name, path) if name == key else name
-            index = _SuffixIndex({k: Function(k, Location("", 1), False) for k in names})
+            index = SuffixIndex({k: Function(k, Location("", 1), False) for k in names})
             self._celery = (names, index)
         return self._celery
 
@@ -627,7 +627,7 @@ class _Builder:
                 modules[py.module] = py
                 for fn in py.functions:
                     functions[f"{py.module}.{fn.qualname}"] = fn
-            index = _SuffixIndex(functions)
+            index = SuffixIndex(functions)
             for key, fn in functions.items():
                 module = key[: -len(fn.qualname) - 1]
                 for callee in fn.calls:
@@ -660,7 +660,7 @@ class _Builder:
                 call.reached_from = tuple(unique.values())
 
 
-class _SuffixIndex:
+class SuffixIndex:
     """Function keys found by a dotted name as imports write it (a suffix of the full key)."""
 
     def __init__(self, functions: Mapping[str, Function]):
@@ -742,8 +742,8 @@ class _ServiceModel:
                 # Flask: register_blueprint(url_prefix=…) replaces the blueprint's own prefix.
                 replaces = mount.framework == "flask" and bool(mount.prefix.parts)
                 mounts[mount.child].append((mount.parent, mount.prefix, replaces))
-        fn_index = _SuffixIndex(functions)
-        owner_keys = _SuffixIndex({k: Function(k, Location("", 1), False) for k in owners})
+        fn_index = SuffixIndex(functions)
+        owner_keys = SuffixIndex({k: Function(k, Location("", 1), False) for k in owners})
         # child (as written) → the canonical owner key it names
         parents: dict[str, list[tuple[str, Expr, bool]]] = defaultdict(list)
         for child, entries in mounts.items():
@@ -841,7 +841,7 @@ class _ServiceModel:
         fn: Function | None,
         key: str,
         functions: Mapping[str, Function],
-        index: _SuffixIndex,
+        index: SuffixIndex,
     ) -> list[tuple[tuple[str, ...], str, Function | None, str]]:
         """(methods, sub-path, handler function, handler key) for one registration."""
         if route.framework == "drf-viewset":
@@ -889,7 +889,7 @@ class _ServiceModel:
         return [(methods, "", fn, key)]
 
     def _lineage(
-        self, fn: Function, functions: Mapping[str, Function], index: _SuffixIndex
+        self, fn: Function, functions: Mapping[str, Function], index: SuffixIndex
     ) -> list[Function]:
         """A class and its project base classes, nearest first (depth-limited)."""
         out = [fn]
@@ -907,7 +907,7 @@ class _ServiceModel:
         fn: Function | None,
         h_fn: Function | None,
         functions: Mapping[str, Function],
-        index: _SuffixIndex,
+        index: SuffixIndex,
     ) -> bool:
         """Paginated by the handler itself, by a class (or base class) `pagination_class`, or
         by DRF's global DEFAULT_PAGINATION_CLASS for generic views that do not turn it off."""
@@ -926,7 +926,7 @@ class _ServiceModel:
         return False
 
     def _inherited(
-        self, fn: Function, functions: Mapping[str, Function], index: _SuffixIndex, attr: str
+        self, fn: Function, functions: Mapping[str, Function], index: SuffixIndex, attr: str
     ) -> tuple[str, ...]:
         value: tuple[str, ...] = getattr(fn, attr)
         if value:
@@ -943,7 +943,7 @@ class _ServiceModel:
         self,
         connexion: list[tuple[str, str]],
         functions: Mapping[str, Function],
-        fn_index: _SuffixIndex,
+        fn_index: SuffixIndex,
     ) -> None:
         code = {(e.method, _shape(e.path)): e for e in self.svc.endpoints}
         bound = {posixpath.basename(spec) for _path, spec in connexion}

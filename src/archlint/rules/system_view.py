@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from archlint.assemble import Endpoint, Service, System, is_test_path
+from archlint.assemble import Endpoint, Service, SuffixIndex, System, is_test_path
 from archlint.facts import Function, PythonFacts
 from archlint.location import Location
 
@@ -63,31 +63,18 @@ def deployed(system: System, svc: Service) -> bool:
 
 
 class FunctionIndex:
-    """A service's functions by full dotted key, found by any dotted suffix (imports are written
-    relative to a package root archlint does not know)."""
+    """A service's production functions by full dotted key, found by any dotted suffix (the
+    lookup assemble uses for reachability)."""
 
     def __init__(self, system: System, svc: Service):
         self.functions: dict[str, Function] = {}
-        self.paths: dict[str, str] = {}
-        self._suffix: dict[str, list[str]] = {}
-        for path, py in python_files(system, svc):
+        for _path, py in python_files(system, svc):
             for fn in py.functions:
-                key = f"{py.module}.{fn.qualname}" if py.module else fn.qualname
-                self.functions[key] = fn
-                self.paths[key] = path
-        for key in self.functions:
-            parts = key.split(".")
-            for i in range(len(parts)):
-                self._suffix.setdefault(".".join(parts[i:]), []).append(key)
+                self.functions[f"{py.module}.{fn.qualname}" if py.module else fn.qualname] = fn
+        self._index = SuffixIndex(self.functions)
 
     def find(self, name: str, module: str = "") -> str:
-        found = self._suffix.get(name)
-        if not found:
-            return ""
-        if len(found) == 1:
-            return found[0]
-        same = [k for k in found if module and k.startswith(module + ".")]
-        return (same or sorted(found, key=len))[0]
+        return self._index.find(name, module)
 
 
 def app_location(system: System, svc: Service) -> Location | None:
