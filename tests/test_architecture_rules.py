@@ -142,6 +142,40 @@ def test_two_hops_pass_and_max_hops_is_an_option(project):
     }
 
 
+def test_calls_through_a_client_object_imported_from_another_module_are_followed(project):
+    # gateway's handler calls `orders_client.create(...)`, an object built in clients.py.
+    write_tree(
+        project,
+        {
+            **{k: v for k, v in CHAIN.items() if not k.startswith("gateway/")},
+            "gateway/Dockerfile": "FROM python:3.12\n",
+            "gateway/app/__init__.py": "",
+            "gateway/app/clients.py": """
+                import requests
+
+                class OrdersClient:
+                    def __init__(self, base_url):
+                        self.base_url = base_url
+
+                    def create(self, body):
+                        return requests.post("http://orders:8000/orders", json=body, timeout=3)
+
+                orders_client = OrdersClient("http://orders:8000")
+                """,
+            "gateway/app/main.py": """
+                from fastapi import FastAPI
+                from .clients import orders_client
+                app = FastAPI()
+
+                @app.post("/checkout")
+                def checkout():
+                    return orders_client.create({}).json()
+                """,
+        },
+    )
+    assert sites(check(project, "ARC201")) == {("ARC201", "gateway/app/clients.py", 8)}
+
+
 def test_cycles_are_reported_once_each(project):
     write_tree(
         project,

@@ -20,12 +20,7 @@ def test_every_model_fixture_has_expected_findings():
 
 
 # Known misses, each a model gap (strict: the test fails once they are fixed, so the mark goes).
-KNOWN_GAPS = {
-    "rides-platform": "a client instance imported from another module is not followed for "
-    "reachability (misses ARC201 gateway/app/clients.py:35 and the gRPC ARC203 at :77); a "
-    "spec-only operation in a service with code is drift, not an endpoint (misses ARC401 "
-    "gateway/openapi.yaml:124)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -219,6 +219,8 @@ class Service:
     probes: list[tuple[str, Any]] = field(default_factory=list)  # (process, Probe)
     spec_files: list[str] = field(default_factory=list)
     drift: list[tuple[str, Location]] = field(default_factory=list)
+    # operations only its OpenAPI document describes, in a service whose code serves others
+    spec_only: list[Endpoint] = field(default_factory=list)
     grpc: bool = False
     location: Location | None = None  # where it is declared (compose entry, k8s object, app)
 
@@ -619,6 +621,7 @@ class _Builder:
         for svc in self.system.services.values():
             graph: dict[str, set[str]] = defaultdict(set)
             functions: dict[str, Function] = {}
+            instances: dict[str, str] = {}
             modules: dict[str, PythonFacts] = {}
             for path in svc.files:
                 py = self.files[path].python
@@ -627,7 +630,9 @@ class _Builder:
                 modules[py.module] = py
                 for fn in py.functions:
                     functions[f"{py.module}.{fn.qualname}"] = fn
-            index = SuffixIndex(functions)
+                for var, cls in py.instances:
+                    instances[f"{py.module}.{var}"] = cls
+            index = SuffixIndex(functions, instances)
             for key, fn in functions.items():
                 module = key[: -len(fn.qualname) - 1]
                 for callee in fn.calls:
@@ -661,23 +666,47 @@ class _Builder:
 
 
 class SuffixIndex:
-    """Function keys found by a dotted name as imports write it (a suffix of the full key)."""
+    """Function keys found by a dotted name as imports write it (a suffix of the full key).
 
-    def __init__(self, functions: Mapping[str, Function]):
-        self.keys: dict[str, list[str]] = defaultdict(list)
-        for key in functions:
+    `instances` maps module-level objects (`app.clients.trips_client`) to their project class
+    (`app.clients.TripsClient`), so `trips_client.create_trip` imported from another module finds
+    the method."""
+
+    def __init__(
+        self, functions: Mapping[str, Function], instances: Mapping[str, str] | None = None
+    ):
+        self.keys = self._suffixes(functions)
+        self.instances = dict(instances or {})
+        self.instance_keys = self._suffixes(self.instances)
+
+    @staticmethod
+    def _suffixes(keys: Iterable[str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = defaultdict(list)
+        for key in keys:
             parts = key.split(".")
             for i in range(len(parts)):
-                self.keys[".".join(parts[i:])].append(key)
+                out[".".join(parts[i:])].append(key)
+        return out
 
-    def find(self, name: str, module: str) -> str:
+    def find(self, name: str, module: str, *, via_instance: bool = True) -> str:
         found = self.keys.get(name)
         if not found:
-            return ""
+            return self._through_instance(name, module) if via_instance else ""
         if len(found) == 1:
             return found[0]
         same = [k for k in found if module and k.startswith(module + ".")]
         return (same or sorted(found, key=len))[0]
+
+    def _through_instance(self, name: str, module: str) -> str:
+        obj, _, attr = name.rpartition(".")
+        if not obj or not self.instance_keys:
+            return ""
+        found = self.instance_keys.get(obj)
+        if not found:
+            return ""
+        same = [k for k in found if module and k.startswith(module + ".")]
+        cls = self.instances[(same or sorted(found, key=len))[0]]
+        return self.find(f"{cls}.{attr}", module, via_instance=False)
 
 
 class _ServiceModel:
@@ -985,10 +1014,11 @@ class _ServiceModel:
                             op.location,
                         )
                     )
-                if not is_bound and code:
-                    continue
                 fn = functions.get(fn_key) if fn_key else None
-                self.svc.endpoints.append(
+                # A spec-only operation of a service with code is drift, not something it
+                # serves; it is still the API's contract, which the API-design rules read.
+                served = is_bound or not code
+                (self.svc.endpoints if served else self.svc.spec_only).append(
                     Endpoint(
                         method=op.method,
                         path=_normalise(op.path),

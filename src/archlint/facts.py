@@ -235,6 +235,8 @@ class PythonFacts:
     tables: tuple[TableUse, ...] = ()
     blocking: tuple[BlockingCall, ...] = ()
     clients: tuple[HttpClient, ...] = ()
+    # module-level objects of project classes (`trips_client = TripsClient(...)`): (var, class)
+    instances: tuple[tuple[str, str], ...] = ()
     entry_point: bool = False  # `if __name__ == "__main__":` or a worker main loop
     drf_default_pagination: bool = False  # REST_FRAMEWORK sets DEFAULT_PAGINATION_CLASS
 

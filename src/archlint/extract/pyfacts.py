@@ -2054,6 +2054,13 @@ class FactCollector:
                 for c in self.http_clients
                 if c.location is not None
             ),
+            instances=tuple(
+                sorted(
+                    (name, var.cls)
+                    for (owner, name), var in self.vars.items()
+                    if owner == "" and var.kind == "class" and var.cls
+                )
+            ),
         )
 
     def _function_fact(self, info: _FunctionInfo) -> Function:

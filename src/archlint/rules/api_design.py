@@ -65,7 +65,7 @@ class MissingPagination(ProjectRule):
         params = {_norm(p) for p in self.options["parameters"]}
         seen: set[Location] = set()
         for svc in services(system):
-            for ep in svc.endpoints:
+            for ep in [*svc.endpoints, *svc.spec_only]:
                 if not self._unbounded(ep, params):
                     continue
                 site = ep.site

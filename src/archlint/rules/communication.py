@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from archlint.assemble import Call, Endpoint, Service, System
-from archlint.facts import HttpClient, OutboundCall
+from archlint.facts import Function, HttpClient, OutboundCall
 from archlint.location import Location
 from archlint.model import Finding, Level
 from archlint.resolve import split_url
@@ -395,8 +395,20 @@ class BlockingCallInAsync(ProjectRule):
                     yield self.finding(
                         f"{name}() makes {what}, which blocks the event loop: async def "
                         f"{fn.qualname.rsplit('.', 1)[-1]} calls it directly. Run it with "
-                        f"`await asyncio.to_thread({name}, ...)` or make it async",
+                        f"`await asyncio.to_thread({_as_called(callee, target)}, ...)` or make "
+                        "it async",
                         Location(_path, line, col),
                         related=[(where, f"the blocking call in {name}()")],
                         fingerprint=f"{fn.qualname}|{callee}",
                     )
+
+
+def _as_called(callee: str, target: Function) -> str:
+    """How the call site names a function: `score`, `fraud_client.score`, `self.refresh`."""
+    parts = callee.split(".")
+    if "." not in target.qualname or len(parts) < 2:
+        return parts[-1]
+    owner = parts[-2]
+    return (
+        f"self.{parts[-1]}" if owner == target.qualname.split(".")[-2] else f"{owner}.{parts[-1]}"
+    )

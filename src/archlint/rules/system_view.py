@@ -68,10 +68,13 @@ class FunctionIndex:
 
     def __init__(self, system: System, svc: Service):
         self.functions: dict[str, Function] = {}
+        instances: dict[str, str] = {}
         for _path, py in python_files(system, svc):
             for fn in py.functions:
                 self.functions[f"{py.module}.{fn.qualname}" if py.module else fn.qualname] = fn
-        self._index = SuffixIndex(self.functions)
+            for var, cls in py.instances:
+                instances[f"{py.module}.{var}" if py.module else var] = cls
+        self._index = SuffixIndex(self.functions, instances)
 
     def find(self, name: str, module: str = "") -> str:
         return self._index.find(name, module)
