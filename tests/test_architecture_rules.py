@@ -339,6 +339,38 @@ def test_timeouts(project):
     }
 
 
+def test_a_timeout_patched_into_requests_for_the_whole_service_counts(project):
+    # pretix-style: the service patches HTTPAdapter.send at start-up to default the timeout.
+    write_tree(
+        project,
+        {
+            "svc/app/patches.py": """
+                from requests.adapters import HTTPAdapter
+
+                def monkeypatch_requests_timeout():
+                    old_send = HTTPAdapter.send
+
+                    def send(self, request, timeout=None, **kwargs):
+                        return old_send(self, request, timeout=timeout or 30, **kwargs)
+
+                    HTTPAdapter.send = send
+                """,
+            "svc/app/rates.py": """
+                import requests
+                import urllib.request
+
+                def fetch(url):
+                    urllib.request.urlopen(url)
+                    return requests.get(url).json()
+                """,
+        },
+    )
+    # requests is bounded by the patch; urllib is not.
+    assert sites(check(project, "ARC203")) == {("ARC203", "svc/app/rates.py", 5)}
+    write_tree(project, {"svc/app/boot.py": "import socket\nsocket.setdefaulttimeout(20)\n"})
+    assert check(project, "ARC203") == []
+
+
 def test_blocking_calls_in_async_code_direct_and_one_call_away(project):
     write_tree(
         project,

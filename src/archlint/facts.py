@@ -239,6 +239,9 @@ class PythonFacts:
     instances: tuple[tuple[str, str], ...] = ()
     entry_point: bool = False  # `if __name__ == "__main__":` or a worker main loop
     drf_default_pagination: bool = False  # REST_FRAMEWORK sets DEFAULT_PAGINATION_CLASS
+    # libraries given a default timeout process-wide (HTTPAdapter.send patched,
+    # socket.setdefaulttimeout): their calls without timeout= are bounded after all
+    timeout_patched: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -150,6 +150,19 @@ _KAFKA_CONSUMERS = {
     "confluent_kafka.Consumer",
     "confluent_kafka.DeserializingConsumer",
 }
+# Assigning to these patches a timeout into every call of the library (pretix's
+# `HTTPAdapter.send = httpadapter_send`); socket.setdefaulttimeout(n) bounds all three.
+_TIMEOUT_PATCH_TARGETS = {
+    "requests.adapters.HTTPAdapter.send": "requests",
+    "requests.Session.request": "requests",
+    "requests.Session.send": "requests",
+    "requests.sessions.Session.request": "requests",
+    "requests.sessions.Session.send": "requests",
+    "requests.request": "requests",
+    "requests.api.request": "requests",
+}
+_SOCKET_DEFAULT_TIMEOUT_LIBRARIES = ("requests", "urllib", "urllib3")
+
 _BLOCKING = {
     "time.sleep": "sleep",
     "urllib.request.urlopen": "http",
@@ -383,6 +396,7 @@ class FactCollector:
         self.blocking: list[BlockingCall] = []
         self.entry_point = False
         self.drf_default_pagination = False
+        self.timeout_patched: set[str] = set()  # libraries whose default timeout is patched
         self.http_clients: list[_ClientVar] = []
         self._client_nodes: set[int] = set()
         self.locals: dict[tuple[str, str], Expr] = {}  # (function, var) → value
@@ -694,6 +708,9 @@ class FactCollector:
             self._bind(name, value, scope, target)
 
     def _bind(self, name: str, value: ast.expr, scope: Scope, target: ast.expr) -> None:
+        patched = _TIMEOUT_PATCH_TARGETS.get(self.canonical(name))
+        if patched:
+            self.timeout_patched.add(patched)
         owner = scope.function
         if name.startswith("self.") and scope.cls:
             owner, name = scope.cls, name[5:]
@@ -1275,6 +1292,10 @@ class FactCollector:
             self.tables.extend(
                 tables_from_migration_call(node, self.migration, self.app_label, self.locate)
             )
+        if canonical == "socket.setdefaulttimeout" and node.args:
+            arg = node.args[0]
+            if not (isinstance(arg, ast.Constant) and arg.value is None):
+                self.timeout_patched.update(_SOCKET_DEFAULT_TIMEOUT_LIBRARIES)
         owner, _, method = dotted.rpartition(".")
         if canonical in _HTTP_CLIENTS and id(node) not in self._client_nodes:
             self._client_var(canonical, node, scope)  # a client built outside an assignment
@@ -2049,6 +2070,7 @@ class FactCollector:
             blocking=tuple(sorted(self.blocking, key=_at)),
             entry_point=self.entry_point,
             drf_default_pagination=self.drf_default_pagination,
+            timeout_patched=tuple(sorted(self.timeout_patched)),
             clients=tuple(
                 HttpClient(c.library, c.timeout, c.location)
                 for c in self.http_clients

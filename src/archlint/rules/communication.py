@@ -217,9 +217,15 @@ class CallWithoutTimeout(ProjectRule):
         accepted = set(self.options["accept-library-defaults"])
         by_client: dict[Location, list[OutboundCall]] = defaultdict(list)
         clients = _clients_by_service(system)
+        patched: dict[str, set[str]] = defaultdict(set)
+        for path, py in production_python(system):
+            svc = system.service_of(path)
+            patched[svc.name if svc else ""].update(py.timeout_patched)
         for path, py in production_python(system):
             svc = system.service_of(path)
             for call in py.calls:
+                if call.timeout == "missing" and call.library in patched[svc.name if svc else ""]:
+                    continue  # the service patches a default timeout into the library
                 if call.timeout == "none" and call.client_location is not None:
                     by_client[call.client_location].append(call)
                     continue
