@@ -565,3 +565,44 @@ def test_pagination(project):
     # Code and spec describe GET /orders: one finding, at the code, with the spec related.
     assert sites(found) == {("ARC401", "svc/main.py", 8)}
     assert found[0]["related"][0]["path"] == "svc/openapi.yaml"
+
+
+def test_pagination_a_list_inside_an_object_is_not_a_list_response(project):
+    write_tree(
+        project,
+        {
+            "svc/Dockerfile": "FROM python:3.12\n",
+            "svc/manage.py": "import django\n",
+            "svc/api/views.py": """
+                from rest_framework.response import Response
+                from rest_framework.views import APIView
+
+                from .models import Device, KeySet
+                from .serializers import DeviceSerializer, KeySetSerializer
+
+                class InfoView(APIView):
+                    def get(self, request):
+                        device = request.auth
+                        return Response({
+                            "device": DeviceSerializer(device).data,
+                            "key_sets": KeySetSerializer(KeySet.objects.all(), many=True).data
+                            if device.rsa_pubkey else [],
+                        })
+
+                class KeySetList(APIView):
+                    def get(self, request):
+                        return Response({"items": KeySetSerializer(KeySet.objects.all(), many=True).data})
+                """,
+            "svc/api/urls.py": """
+                from django.urls import path
+                from . import views
+
+                urlpatterns = [
+                    path("device/info", views.InfoView.as_view()),
+                    path("keysets", views.KeySetList.as_view()),
+                ]
+                """,
+        },
+    )
+    # The lone {"items": [...]} wrapper is still the whole collection; the device info is not.
+    assert sites(check(project, "ARC401")) == {("ARC401", "svc/api/views.py", 17)}

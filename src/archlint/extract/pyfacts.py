@@ -396,7 +396,10 @@ class FactCollector:
         self.blocking: list[BlockingCall] = []
         self.entry_point = False
         self.drf_default_pagination = False
-        self.timeout_patched: set[str] = set()  # libraries whose default timeout is patched
+        self.timeout_patched: set[str] = set()
+        self._nested_calls: set[int] = (
+            set()
+        )  # calls that are values inside a dict display  # libraries whose default timeout is patched
         self.http_clients: list[_ClientVar] = []
         self._client_nodes: set[int] = set()
         self.locals: dict[tuple[str, str], Expr] = {}  # (function, var) → value
@@ -461,7 +464,27 @@ class FactCollector:
             self._if(node)  # type: ignore[arg-type]
         elif t is ast.AugAssign:
             self._augassign(node)  # type: ignore[arg-type]
+        elif t is ast.Dict and scope.function:
+            self._dict_values(node)  # type: ignore[arg-type]
         return scope
+
+    def _dict_values(self, node: ast.Dict) -> None:
+        """`{"device": …, "key_sets": S(qs, many=True).data}`: a list beside other fields of an
+        object is not a list response (a lone `{"items": …}` wrapper still is)."""
+        if len(node.values) < 2:
+            return
+        stack: list[ast.expr] = [v for v in node.values if v is not None]
+        while stack:
+            v = stack.pop()
+            if isinstance(v, ast.Call):
+                self._nested_calls.add(id(v))
+                stack.append(v.func)
+            elif isinstance(v, ast.Attribute):
+                stack.append(v.value)
+            elif isinstance(v, ast.IfExp):
+                stack.extend((v.body, v.orelse))
+            elif isinstance(v, ast.BoolOp):
+                stack.extend(v.values)
 
     # -- imports -------------------------------------------------------------------------------
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
@@ -1280,7 +1303,12 @@ class FactCollector:
         canonical = self.canonical(dotted)
         func_info = self.functions.get(scope.function) if scope.function else None
         many = _kw(node, "many")
-        if func_info is not None and isinstance(many, ast.Constant) and many.value is True:
+        if (
+            func_info is not None
+            and isinstance(many, ast.Constant)
+            and many.value is True
+            and id(node) not in self._nested_calls
+        ):
             self._returns_list_through(scope.function)
         if func_info is not None and dotted:
             callee = self._callee(dotted, scope)
