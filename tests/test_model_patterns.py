@@ -221,6 +221,72 @@ def test_django_include_chains_and_drf_router(project: Path) -> None:
     assert eps["GET /api/v1/orders/{pk}/"]["returns_list"] is False
 
 
+def test_django_nested_include_lists_and_concatenated_urlpatterns(project: Path) -> None:
+    write_tree(
+        project,
+        {
+            "manage.py": "import django\n",
+            "site/urls.py": """
+                from django.urls import include, path
+                from shop import views
+
+                extra_patterns = [
+                    path("reports/", views.reports),
+                ]
+
+                urlpatterns = [
+                    path("api/v1/", include([
+                        path("orders/", views.orders),
+                        path("orders/<int:pk>/", include([
+                            path("", views.order),
+                            path("items/", views.items),
+                        ])),
+                    ])),
+                    path("credit/", include(extra_patterns)),
+                    path("shop/", include("shop.urls")),
+                ]
+            """,
+            "shop/urls.py": """
+                from django.urls import path
+                from rest_framework.routers import DefaultRouter
+                from . import views
+
+                router = DefaultRouter()
+                router.register("customers", views.CustomerViewSet)
+
+                base = [path("ping", views.ping)]
+                urlpatterns = base + [path("charge", views.charge)] + router.urls
+                urlpatterns += [path("late", views.charge)]
+            """,
+            "shop/views.py": """
+                from django.http import JsonResponse
+                from rest_framework import viewsets
+
+                def reports(request): return JsonResponse({})
+                def orders(request): return JsonResponse({})
+                def order(request, pk): return JsonResponse({})
+                def items(request, pk): return JsonResponse({})
+                def ping(request): return JsonResponse({})
+                def charge(request): return JsonResponse({})
+
+                class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
+                    pass
+            """,
+        },
+    )
+    assert endpoints(graph(project)) == {
+        "GET /api/v1/orders/",
+        "GET /api/v1/orders/{pk}/",
+        "GET /api/v1/orders/{pk}/items/",
+        "GET /credit/reports/",
+        "GET /shop/ping",
+        "GET /shop/charge",
+        "GET /shop/late",
+        "GET /shop/customers/",
+        "GET /shop/customers/{pk}/",
+    }
+
+
 def test_aiohttp_and_starlette_route_tables(project: Path) -> None:
     write_tree(
         project,

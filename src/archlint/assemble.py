@@ -779,7 +779,7 @@ class _ServiceModel:
             key = child
             if child.startswith("router:"):
                 key = owner_keys.find(child[7:], "") or child[7:]
-            elif child.startswith("urls:"):
+            elif child.startswith(("urls:", "list:")):
                 key = child
             else:
                 found = owner_keys.find(child, "")
@@ -792,7 +792,7 @@ class _ServiceModel:
         seen_eps: set[tuple[str, str, str]] = set()
         for _path, route, py in routes:
             owner = route.owner
-            if owner and not owner.startswith("urls:"):
+            if owner and not owner.startswith(("urls:", "list:")):
                 owner = owner_keys.find(owner, py.module) or owner
             prefixes = self._prefixes(owner, owners, parents, 0)
             handler_key = fn_index.find(

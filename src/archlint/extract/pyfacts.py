@@ -743,6 +743,8 @@ class FactCollector:
             self.lists[name] = value
             if name == "urlpatterns":
                 self._django_patterns(value, scope)
+        elif name == "urlpatterns" and isinstance(value, ast.BinOp) and not scope.function:
+            self._urlpatterns_added(value)
         if isinstance(value, ast.Dict) and name == "DATABASES" and not scope.function:
             self._django_databases(value, scope)
         if isinstance(value, ast.Dict) and name == "REST_FRAMEWORK" and not scope.function:
@@ -915,8 +917,32 @@ class FactCollector:
             )
 
     def _augassign(self, node: ast.AugAssign) -> None:
-        if _dotted(node.target) == "urlpatterns" and isinstance(node.value, ast.List | ast.Tuple):
-            self._django_patterns(node.value, MODULE_SCOPE)
+        if _dotted(node.target) == "urlpatterns" and isinstance(node.op, ast.Add):
+            self._urlpatterns_added(node.value)
+
+    def _urlpatterns_added(self, node: ast.expr) -> None:
+        """`urlpatterns = [...] + extra + router.urls`, `urlpatterns += static(...)`."""
+        stack = [node]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, ast.BinOp) and isinstance(item.op, ast.Add):
+                stack.extend((item.right, item.left))
+            elif isinstance(item, ast.List | ast.Tuple):
+                self._django_patterns(item, MODULE_SCOPE)
+            elif isinstance(item, ast.Name) and isinstance(
+                self.lists.get(item.id), ast.List | ast.Tuple
+            ):
+                self._django_patterns(self.lists[item.id], MODULE_SCOPE)  # type: ignore[arg-type]
+            elif isinstance(item, ast.Attribute) and item.attr == "urls":
+                self.mounts.append(
+                    Mount(
+                        f"urls:{self.module}",
+                        "router:" + self._child_name(item.value, MODULE_SCOPE),
+                        Expr.lit(""),
+                        self.locate(item),
+                        "django",
+                    )
+                )
 
     def _with(self, node: ast.With | ast.AsyncWith, scope: Scope) -> None:
         for item in node.items:
@@ -1695,7 +1721,12 @@ class FactCollector:
                         )
                     )
 
-    def _django_patterns(self, node: ast.List | ast.Tuple, scope: Scope) -> None:
+    def _django_patterns(
+        self, node: ast.List | ast.Tuple, scope: Scope, owner: str = "", depth: int = 0
+    ) -> None:
+        """path()/re_path() entries of a URLconf; `owner` names a nested list (include([...]) or
+        include(extra_patterns)), whose routes are mounted under the include's prefix."""
+        owner = owner or f"urls:{self.module}"
         for item in node.elts:
             if not isinstance(item, ast.Call):
                 continue
@@ -1721,20 +1752,27 @@ class FactCollector:
                 if isinstance(target, ast.Tuple) and target.elts:
                     target = target.elts[0]
                 mod = _const_str(target)
+                nested: ast.expr | None = None
                 if mod is not None:
                     child = mod
                 elif isinstance(target, ast.Attribute) and target.attr == "urls":
                     child = "router:" + self._child_name(target.value, scope)
                 elif isinstance(target, ast.Name) and target.id in self.lists:
                     child = f"list:{self.module}.{target.id}"
+                    nested = self.lists[target.id]
+                elif isinstance(target, ast.List | ast.Tuple):
+                    child = f"list:{self.module}@{target.lineno}:{target.col_offset}"
+                    nested = target
                 else:
                     child = self._child_name(target, scope)
-                self.mounts.append(Mount(f"urls:{self.module}", child, route, loc, "django"))
+                self.mounts.append(Mount(owner, child, route, loc, "django"))
+                if isinstance(nested, ast.List | ast.Tuple) and depth < 20:
+                    self._django_patterns(nested, scope, child, depth + 1)
                 continue
             if isinstance(view, ast.Attribute) and view.attr == "urls":
                 self.mounts.append(
                     Mount(
-                        f"urls:{self.module}",
+                        owner,
                         "router:" + self._child_name(view.value, scope),
                         route,
                         loc,
@@ -1754,13 +1792,11 @@ class FactCollector:
                     methods = tuple(
                         (_const_str(k) or "").upper() for k in actions.keys if k is not None
                     )
-                self.routes.append(
-                    Route(f"urls:{self.module}", methods, route, handler, loc, "django")
-                )
+                self.routes.append(Route(owner, methods, route, handler, loc, "django"))
                 continue
             handler = self._child_name(view, scope)
             if handler:
-                self.routes.append(Route(f"urls:{self.module}", (), route, handler, loc, "django"))
+                self.routes.append(Route(owner, (), route, handler, loc, "django"))
 
     def _django_databases(self, node: ast.Dict, scope: Scope) -> None:
         for key, value in zip(node.keys, node.values, strict=True):
