@@ -207,6 +207,7 @@ class TableUse:
     via: str  # orm | sql | migration
     model: str = ""  # the ORM class, for orm tables
     detail: str = ""  # e.g. the column for alter, the new name for rename
+    columns: tuple[str, ...] = ()  # columns the code names: ORM model fields, columns in SQL
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +243,7 @@ class PythonFacts:
     # libraries given a default timeout process-wide (HTTPAdapter.send patched,
     # socket.setdefaulttimeout): their calls without timeout= are bounded after all
     timeout_patched: tuple[str, ...] = ()
+    migration: Migration | None = None  # an Alembic / Django migration file
 
 
 # ---------------------------------------------------------------------------------------------
@@ -286,12 +288,64 @@ class OpenApiFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class SchemaChange:
+    """One schema or data change a migration makes, however it is written: a SQL statement, an
+    Alembic `op.*` call or a Django migration operation. The migration-safety rules (ARC6xx)
+    read only these.
+
+    kind:
+      create_table (primary_key) · define_column (a column of a table created here: type,
+      not_null, default) · drop_table · rename_table (name = new name) · add_column (column,
+      type, not_null, default) · drop_column · rename_column (column = old, name = new) ·
+      alter_type (column, type, old_type when known) · set_not_null (column) · drop_not_null ·
+      alter_field (Django AlterField: the column's new definition — type, not_null — judged
+      against its earlier state) · add_constraint (constraint, name, not_valid, using_index;
+      column for `CHECK (col IS NOT NULL)`) · validate_constraint (name) · create_index (name,
+      concurrently, unique) · drop_index (name, concurrently) · set_lock_timeout ·
+      update / delete (where) · insert · backfill (Django RunPython, Alembic data code).
+    """
+
+    kind: str
+    table: str  # lower-cased, schema-qualified only when written so ("" when unknown)
+    location: Location
+    column: str = ""
+    name: str = ""  # new name (renames), index or constraint name
+    type: str = ""  # normalised SQL type (extract/schema.py): varchar(100), text, bigint …
+    old_type: str = ""
+    not_null: bool = False
+    default: str = ""  # "" none | constant | volatile
+    primary_key: bool = False
+    unique: bool = False
+    concurrently: bool = False
+    constraint: str = ""  # foreign_key | check | check_not_null | unique | primary_key | exclusion
+    not_valid: bool = False
+    using_index: bool = False
+    where: bool = True  # update / delete: has a WHERE clause
+    in_transaction: bool = False  # runs inside a transaction (BEGIN … COMMIT, atomic migration)
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """A Python migration file (Alembic revision, Django migration) and the changes it makes, in
+    source order (SQL in `op.execute` / `RunSQL` included). SQL migration files carry the same
+    changes on their statements (`SqlStatement.changes`)."""
+
+    style: str  # alembic | django
+    id: str  # Alembic revision; Django "app_label.0003_name"
+    parents: tuple[str, ...] = ()  # Alembic down_revision(s); Django dependencies, same form
+    atomic: bool = True  # runs in one transaction (Django `atomic = False`; Alembic default)
+    location: Location | None = None  # the revision / Migration class
+    changes: tuple[SchemaChange, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SqlStatement:
     """One statement of a SQL file (or of SQL inside a migration), with the tables it touches."""
 
     kind: str  # create_table | alter_table | drop_table | create_index | insert | update | …
     location: Location
     tables: tuple[TableUse, ...] = ()
+    changes: tuple[SchemaChange, ...] = ()  # what a migration rule needs to know of it
 
 
 @dataclass(frozen=True, slots=True)
