@@ -49,17 +49,30 @@ def test_structure_github_relies_on():
         assert loc["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
         assert not uri.startswith("/") and "://" not in uri
         region = loc["region"]
-        assert region["startLine"] >= 1 and region["startColumn"] >= 1 and region["endLine"] >= region["startLine"]
+        assert (
+            region["startLine"] >= 1
+            and region["startColumn"] >= 1
+            and region["endLine"] >= region["startLine"]
+        )
         assert driver["rules"][res["ruleIndex"]]["id"] == res["ruleId"]
         assert res["partialFingerprints"]["primaryLocationLineHash"]
         assert res["message"]["text"]
 
 
 def test_paths_are_relative_to_the_repository_root(project):
-    write_tree(project, {"services/orders/archlint.toml": "", "services/orders/app.py": 'PASSWORD = "Orders-Pr0d-2024!"\n'})
+    write_tree(
+        project,
+        {
+            "services/orders/archlint.toml": "",
+            "services/orders/app.py": 'PASSWORD = "Orders-Pr0d-2024!"\n',
+        },
+    )
     _, doc = sarif_of(project / "services" / "orders")
     res = doc["runs"][0]["results"][0]
-    assert res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "services/orders/app.py"
+    assert (
+        res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == "services/orders/app.py"
+    )
     assert doc["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == project.as_uri() + "/"
 
 
@@ -69,17 +82,52 @@ def test_line_hash_matches_githubs_algorithm_and_survives_unrelated_edits(projec
     _, doc = sarif_of(project)
     res = doc["runs"][0]["results"][0]
     assert res["partialFingerprints"]["primaryLocationLineHash"] == line_hash(body, 3)
-    stable = res["partialFingerprints"]["archlint/v1"]
+    stable = res["partialFingerprints"]["archlint/v2"]
     write_tree(project, {"app.py": "# a new header comment\n" + body})
     _, doc2 = sarif_of(project)
     res2 = doc2["runs"][0]["results"][0]
     assert res2["locations"][0]["physicalLocation"]["region"]["startLine"] == 4
-    assert res2["partialFingerprints"]["archlint/v1"] == stable
+    assert res2["partialFingerprints"]["archlint/v2"] == stable
 
 
-def test_automation_id_for_monorepo_categories():
+def test_fingerprints_are_stable_across_runs_and_unique_within_one(project):
+    line = 'PASSWORD = "Orders-Pr0d-2024!"\n'
+    write_tree(project, {"app.py": "import os\n" + line + line, "other.py": line})
+
+    def prints():
+        _, doc = sarif_of(project)
+        return [
+            (
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"],
+                r["partialFingerprints"]["archlint/v2"],
+            )
+            for r in doc["runs"][0]["results"]
+        ]
+
+    first = prints()
+    assert first == prints()
+    values = [fp for _, _, fp in first]
+    assert len(set(values)) == 3  # two identical lines in one file: two alerts, not one
+    assert values[0].endswith(":1") and values[1].endswith(":2")
+    assert values[0].split(":")[0] == values[1].split(":")[0]
+    # Lines inserted above: every finding moves down and keeps its fingerprint.
+    write_tree(project, {"app.py": '"""Settings."""\n\nimport os\n' + line + line})
+    moved = prints()
+    assert [(u, n) for u, n, _ in moved] == [("app.py", 4), ("app.py", 5), ("other.py", 1)]
+    assert [fp for _, _, fp in moved] == values
+
+
+def test_automation_id_for_monorepo_categories(project):
     _, doc = sarif_of(SHOP, "--automation-id", "archlint/orders/")
     assert doc["runs"][0]["automationDetails"]["id"] == "archlint/orders/"
+    _, doc = sarif_of(SHOP, "--sarif-category", "orders")
+    assert doc["runs"][0]["automationDetails"]["id"] == "orders/"
+    write_tree(
+        project, {"archlint.toml": 'sarif-category = "archlint/billing"\n', "app.py": "x = 1\n"}
+    )
+    _, doc = sarif_of(project)
+    assert doc["runs"][0]["automationDetails"]["id"] == "archlint/billing/"
 
 
 def test_snippets_are_masked():

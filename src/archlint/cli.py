@@ -1,4 +1,5 @@
-"""Command line: `archlint check`, `archlint rules`, `archlint explain`.
+"""Command line: `archlint check`, `archlint init`, `archlint graph`, `archlint rules`,
+`archlint explain`.
 
 Exit codes: 0 no finding at or above the fail level; 1 findings; 2 usage, config or internal error.
 """
@@ -15,9 +16,10 @@ from pathlib import Path
 from typing import NoReturn
 
 import archlint
+from archlint.baseline import DEFAULT_FILE as DEFAULT_BASELINE
 from archlint.config import FAIL_ON, find_config, find_repo_root, load_file
 from archlint.errors import UsageError
-from archlint.report import FORMATS, ReportContext, render
+from archlint.report import FORMATS, ReportContext, baseline_notes, render, shown_path
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -91,10 +93,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="apply exclude and .gitignore even to paths named on the command line (for hooks)",
     )
     check.add_argument(
+        "--files-only",
+        action="store_true",
+        help="analyse the whole project but report only findings that involve the PATHs given "
+        "(the pre-commit hook passes it with the files being committed)",
+    )
+    check.add_argument(
+        "--diff",
+        metavar="REF",
+        help="report only findings on lines changed since the git revision REF "
+        "(e.g. origin/main), uncommitted and untracked files included",
+    )
+    base = check.add_mutually_exclusive_group()
+    base.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help=f"leave out the findings recorded in FILE (default: {DEFAULT_BASELINE} if it exists)",
+    )
+    base.add_argument(
+        "--no-baseline", action="store_true", help="report every finding, baselined or not"
+    )
+    check.add_argument(
+        "--write-baseline",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="FILE",
+        help=f"record today's findings in FILE (default: {DEFAULT_BASELINE}); later runs "
+        "report only new ones",
+    )
+    check.add_argument(
+        "--sarif-category",
         "--automation-id",
-        default="archlint/",
-        metavar="ID",
-        help="SARIF automationDetails.id (a category per upload in a monorepo)",
+        dest="sarif_category",
+        metavar="NAME",
+        help="SARIF automationDetails.id: one code scanning category per upload in a monorepo "
+        "(default: archlint/)",
     )
     out = check.add_mutually_exclusive_group()
     out.add_argument(
@@ -118,6 +152,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list what was left unresolved (URLs, hosts, DSNs) and why, on stderr",
     )
+
+    init = sub.add_parser(
+        "init", help="set archlint up in a repository: config, baseline, next steps"
+    )
+    init.add_argument(
+        "path", nargs="?", default=".", metavar="PATH", help="the project (default: .)"
+    )
+    init.add_argument(
+        "--force", action="store_true", help="replace an existing archlint config and baseline"
+    )
+    init.add_argument(
+        "--no-baseline", action="store_true", help="do not record today's findings in a baseline"
+    )
+    init.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    init.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="worker processes")
 
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")
@@ -147,6 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_rules(args)
         if args.command == "graph":
             return cmd_graph(args)
+        if args.command == "init":
+            from archlint.init_config import cmd_init
+
+            return cmd_init(args)
         return cmd_explain(args)
     except UsageError as exc:
         _err(str(exc))
@@ -176,18 +229,24 @@ def cmd_check(args: argparse.Namespace) -> int:
         ignore=args.ignore,
         fail_on=args.fail_on,
         force_exclude=args.force_exclude,
+        files_only=args.files_only,
+        diff=args.diff,
+        baseline=args.baseline,
+        use_baseline=not args.no_baseline,
+        write_baseline=args.write_baseline,
     )
     log = (lambda msg: print(f"archlint: {msg}", file=sys.stderr)) if args.verbose else None
     result = run(settings, jobs=args.jobs, use_cache=not args.no_cache, log=log)
 
     repo = find_repo_root(settings.root) or settings.root
     prefix = "" if repo == settings.root else settings.root.relative_to(repo).as_posix() + "/"
+    category = args.sarif_category or settings.config.sarif_category or "archlint"
     ctx = ReportContext(
         result=result,
-        source=SourceReader(settings.root, [*result.findings, *result.masked]),
+        source=result.source or SourceReader(settings.root, [*result.findings, *result.masked]),
         srcroot=repo,
         uri_prefix=prefix,
-        automation_id=args.automation_id,
+        automation_id=category if category.endswith("/") else category + "/",
     )
     to_terminal = args.output is None and sys.stdout.isatty()
     color = to_terminal and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
@@ -204,6 +263,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"archlint: warning: {note.message}", file=sys.stderr)
         if args.verbose and note.detail:
             print(note.detail, file=sys.stderr)
+    if result.baseline_written is not None:
+        print(
+            f"archlint: wrote {result.baselined} finding{'s' if result.baselined != 1 else ''} "
+            f"to the baseline {shown_path(result.baseline)}; commit it, and later runs report only "
+            "new findings",
+            file=sys.stderr,
+        )
+    elif args.format != "text" or args.output or args.quiet:
+        # The text summary says this; other formats get it on stderr.
+        for line in baseline_notes(result):
+            print(f"archlint: {line}", file=sys.stderr)
 
     fail = settings.config.fail_level()
     if fail is not None and any(f.level.rank >= fail.rank for f in result.findings):

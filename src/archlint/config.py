@@ -39,6 +39,8 @@ class Config:
     respect_gitignore: bool = True
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     cache_dir: str = ".archlint_cache"
+    baseline: str | None = None  # relative to the config file's folder
+    sarif_category: str | None = None
 
     def fail_level(self) -> Level | None:
         return None if self.fail_on == "none" else Level(self.fail_on)
@@ -96,6 +98,8 @@ def parse_table(table: dict[str, Any], path: Path, in_pyproject: bool) -> Config
         "respect-gitignore",
         "max-file-size",
         "cache-dir",
+        "baseline",
+        "sarif-category",
     }
     for key, value in table.items():
         if key not in known:
@@ -134,6 +138,14 @@ def parse_table(table: dict[str, Any], path: Path, in_pyproject: bool) -> Config
             if not isinstance(value, str) or not value:
                 raise err(key, "a folder path")
             cfg.cache_dir = value
+        elif key == "baseline":
+            if not isinstance(value, str) or not value:
+                raise err(key, 'a file path such as ".archlint-baseline.json"')
+            cfg.baseline = value
+        elif key == "sarif-category":
+            if not isinstance(value, str) or not value.strip("/"):
+                raise err(key, 'a code scanning category such as "archlint/orders"')
+            cfg.sarif_category = value
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise err(key, 'a table of glob = ["RULE", …]')

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import archlint
+from archlint import baseline as baselines
 from archlint.assemble import System, assemble
 from archlint.cache import Cache
 from archlint.config import Config, find_config, find_repo_root, load_file
@@ -24,6 +25,7 @@ from archlint.discover import discover
 from archlint.errors import UsageError
 from archlint.extract import content_hash, extract_file, run_file_rules
 from archlint.filtering import PerFileIgnores, apply_filters
+from archlint.gitdiff import changed_lines
 from archlint.model import (
     FileFacts,
     FileKind,
@@ -36,6 +38,8 @@ from archlint.model import (
 )
 from archlint.registry import Registry, load_registry
 from archlint.rule import FileRule, ProjectRule, Rule
+from archlint.scope import DiffScope, FileScope, Scope, narrow
+from archlint.source import SourceReader
 
 PARALLEL_THRESHOLD = 48  # below this many files a process pool costs more than it saves
 
@@ -51,6 +55,11 @@ class Settings:
     enabled: set[str]
     rule_options: dict[str, tuple[dict[str, Any], Level | None]]
     force_exclude: bool = False
+    # The filter stage after suppressions: the baseline (applied to every finding), then the
+    # scopes that narrow what is reported (--diff, --files-only).
+    baseline: baselines.Baseline | None = None
+    write_baseline: Path | None = None
+    scopes: list[Scope] = field(default_factory=list)
 
 
 @dataclass
@@ -66,16 +75,26 @@ class RunResult:
     # frames of other findings on the same lines.
     masked: list[Finding] = field(default_factory=list)
     system: System | None = None
+    source: SourceReader | None = None  # masked source of the files with findings
+    baseline: Path | None = None  # the baseline applied (or written)
+    baselined: int = 0  # findings the baseline holds, not reported
+    baseline_unmatched: int = 0  # baseline entries no finding matched: fixed since
+    baseline_written: int | None = None  # entries written by --write-baseline
+    out_of_scope: int = 0  # findings --diff / --files-only left out
+    scope_notes: list[str] = field(default_factory=list)  # "12 on code unchanged since …"
 
 
-def resolve_root(paths: Sequence[Path], config_file: Path | None) -> tuple[Path, Path | None]:
+def resolve_root(
+    paths: Sequence[Path], config_file: Path | None, whole_project: bool = False
+) -> tuple[Path, Path | None]:
     """(project root, config file). The root is the config file's folder; without one, the one
-    folder given on the command line, else the repository root, else the current folder."""
+    folder given on the command line (unless `whole_project`: the paths only narrow the report),
+    else the repository root, else the current folder."""
     first = paths[0]
     found = config_file or find_config(first.resolve())
     if found is not None:
         root = found.resolve().parent
-    elif len(paths) == 1 and first.is_dir():
+    elif len(paths) == 1 and first.is_dir() and not whole_project:
         root = first.resolve()
     else:
         root = find_repo_root(first.resolve()) or Path.cwd().resolve()
@@ -93,34 +112,49 @@ def validate_rule_options(
     config: Config, registry: Registry
 ) -> dict[str, tuple[dict[str, Any], Level | None]]:
     """`[tool.archlint.rules.<name>]` tables → options per rule code, checked against each rule's
-    declared options. `level` is accepted for every rule."""
+    declared options. `level` is accepted for every rule. A table named by a prefix
+    (`[rules.ARC6]`) sets its options on every rule of that prefix that declares them; a rule's
+    own table wins over it."""
     out: dict[str, tuple[dict[str, Any], Level | None]] = {}
     where = f"{config.path}: key 'rules" if config.path else "key 'rules"
-    for ident, table in config.rules.items():
+    # prefixes first (shortest first), so the more specific tables override them
+    ordered = sorted(
+        config.rules.items(), key=lambda kv: (registry.lookup(kv[0]) is not None, len(kv[0]))
+    )
+    for ident, table in ordered:
         code = registry.lookup(ident)
-        if code is None:
+        codes = [code] if code is not None else sorted(registry.codes_for(ident) or ())
+        if not codes:
             raise UsageError(f"{where}.{ident}': unknown rule (`archlint rules` lists them)")
-        cls = registry.rule_class(code)
-        spec = {o.name: o for o in cls.options_spec}
-        options: dict[str, Any] = {}
-        level: Level | None = None
         for key, value in table.items():
             if key == "level":
                 if value not in ("error", "warning", "note"):
                     raise UsageError(
                         f"{where}.{ident}.level': expected 'error', 'warning' or 'note'"
                     )
-                level = Level(value)
+                for c in codes:
+                    out.setdefault(c, ({}, None))
+                    out[c] = (out[c][0], Level(value))
                 continue
-            opt = spec.get(key)
-            if opt is None:
-                known = ", ".join(["level", *spec]) or "level"
+            declared = [
+                (c, o) for c in codes for o in registry.rule_class(c).options_spec if o.name == key
+            ]
+            if not declared:
+                if code is None:
+                    raise UsageError(
+                        f"{where}.{ident}.{key}': no rule matching {ident} has this option"
+                    )
+                cls = registry.rule_class(code)
+                known = ", ".join(["level", *(o.name for o in cls.options_spec)])
                 raise UsageError(f"{where}.{ident}.{key}': unknown option; {cls.name} has: {known}")
-            problem = opt.check(value)
-            if problem:
-                raise UsageError(f"{where}.{ident}.{key}': expected {problem}")
-            options[key] = value
-        out[code] = (options, level)
+            for c, opt in declared:
+                problem = opt.check(value)
+                if problem:
+                    raise UsageError(f"{where}.{ident}.{key}': expected {problem}")
+                out.setdefault(c, ({}, None))
+                out[c][0][key] = value
+        for c in codes:
+            out.setdefault(c, ({}, None))
     return out
 
 
@@ -132,8 +166,18 @@ def build_settings(
     ignore: Sequence[str] = (),
     fail_on: str | None = None,
     force_exclude: bool = False,
+    files_only: bool = False,
+    diff: str | None = None,
+    baseline: str | None = None,
+    use_baseline: bool = True,
+    write_baseline: str | bool = False,
 ) -> Settings:
-    """Resolve paths, config and rule selection; CLI values override the config file's."""
+    """Resolve paths, config and rule selection; CLI values override the config file's.
+
+    `files_only`: analyse the whole project, report only findings that involve `paths`.
+    `diff`: report only findings on lines changed since that git revision.
+    `baseline` (a file), `use_baseline`, `write_baseline` (True, or a file): see baseline.py.
+    """
     given = [Path(p) for p in (paths or ["."])]
     for p in given:
         if not p.exists():
@@ -141,7 +185,7 @@ def build_settings(
     cfg_path = Path(config_file) if config_file else None
     if cfg_path is not None and not cfg_path.is_file():
         raise UsageError(f"config file not found: {cfg_path}")
-    root, found = resolve_root(given, cfg_path)
+    root, found = resolve_root(given, cfg_path, whole_project=files_only)
     config = load_file(found) if found else Config()
     if select is not None:
         config.select = select
@@ -160,7 +204,52 @@ def build_settings(
     except UsageError as exc:
         raise UsageError(f"{config.path}: {exc}" if config.path else str(exc)) from None
     rule_options = validate_rule_options(config, registry)
-    return Settings(root, given, config, registry, enabled, rule_options, force_exclude)
+    settings = Settings(root, given, config, registry, enabled, rule_options, force_exclude)
+    if files_only:
+        named = frozenset(_relative(p, root) for p in given)
+        settings.paths = [root, *given]
+        settings.scopes.append(FileScope(named))
+    if diff is not None:
+        settings.scopes.append(DiffScope(changed_lines(root, diff)))
+    _baseline_settings(settings, baseline, use_baseline, write_baseline)
+    return settings
+
+
+def _relative(path: Path, root: Path) -> str:
+    rel = Path(os.path.relpath(path.resolve(), root)).as_posix()
+    return "" if rel == "." else rel
+
+
+def _baseline_settings(settings: Settings, given: str | None, use: bool, write: str | bool) -> None:
+    """Which baseline applies: --baseline FILE, else the config's `baseline`, else
+    .archlint-baseline.json in the project root if it exists; --no-baseline: none."""
+    cfg = settings.config
+    target: Path | None = None
+    where = ""
+    if given is not None:
+        target, where = Path(given), f"--baseline {given}"
+    elif cfg.baseline is not None:
+        target = settings.root / cfg.baseline
+        where = f"{cfg.path}: key 'baseline' ({cfg.baseline})" if cfg.path else "baseline"
+    default = settings.root / baselines.DEFAULT_FILE
+    if write:
+        out = Path(write) if isinstance(write, str) else (target or default)
+        baselines.check_writable(out)
+        settings.write_baseline = out
+        if out.is_file():
+            settings.baseline = baselines.load(out)  # kept for the rules and files not run
+        return
+    if not use:
+        return
+    if target is not None:
+        if not target.is_file():
+            raise UsageError(
+                f"{where}: baseline file not found (write it with "
+                f"`archlint check --write-baseline {target}`, or drop the setting)"
+            )
+        settings.baseline = baselines.load(target)
+    elif default.is_file():
+        settings.baseline = baselines.load(default)
 
 
 def instantiate(settings: Settings) -> list[Rule]:
@@ -331,7 +420,8 @@ def run(
         per_file,
         unused_rule,
     )
-    return RunResult(
+    masked = [f for f in findings if f.masks]
+    out = RunResult(
         root=settings.root,
         findings=filtered.findings,
         rules=rules,
@@ -339,6 +429,43 @@ def run(
         stats=stats,
         suppressed=filtered.suppressed,
         files=facts,
-        masked=[f for f in findings if f.masks],
+        masked=masked,
         system=system,
+        source=SourceReader(settings.root, [*filtered.findings, *masked]),
     )
+    _apply_baseline(settings, out)
+    for scope in settings.scopes:
+        out.findings, dropped = narrow(out.findings, [scope])
+        if dropped:
+            out.out_of_scope += dropped
+            out.scope_notes.append(scope.describe(dropped))
+    return out
+
+
+def _apply_baseline(settings: Settings, result: RunResult) -> None:
+    """Write the baseline if asked, then leave out the findings it holds."""
+    if settings.baseline is None and settings.write_baseline is None:
+        return
+    assert result.source is not None
+    keys = [baselines.key_of(f, result.source) for f in result.findings]
+    checked = [_relative(p, settings.root) for p in settings.paths]
+
+    def covers(key: baselines.Key) -> bool:
+        """Could this run have produced a finding with this key?"""
+        if key.rule not in settings.enabled:
+            return False
+        return any(c == "" or key.path == c or key.path.startswith(c + "/") for c in checked)
+
+    current = settings.baseline
+    if settings.write_baseline is not None:
+        current = baselines.build(
+            settings.write_baseline, result.findings, keys, settings.baseline, covers
+        )
+        baselines.write(current)
+        result.baseline_written = len(current.counts)
+    assert current is not None
+    applied = baselines.apply(current, result.findings, keys, covers)
+    result.findings = applied.new
+    result.baseline = current.path
+    result.baselined = applied.baselined
+    result.baseline_unmatched = applied.unmatched

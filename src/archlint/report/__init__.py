@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archlint.docs import RulePage, page_for
-from archlint.engine import RunResult
 from archlint.model import Finding
 from archlint.rule import Rule
-from archlint.source import SourceReader
+
+if TYPE_CHECKING:  # the engine imports source.py, which imports report.fingerprint
+    from archlint.engine import RunResult
+    from archlint.source import SourceReader
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -72,3 +75,41 @@ def render(fmt: str, ctx: ReportContext, color: bool = False, quiet: bool = Fals
     from archlint.report.text import render_text
 
     return render_text(ctx, color=color, quiet=quiet)
+
+
+def shown_path(path: Path | None) -> str:
+    """A path as the user would type it: relative to the current folder when inside it."""
+    if path is None:
+        return ""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def stale_baseline_note(result: RunResult) -> str | None:
+    """Baseline entries that no finding matched any more, and what to do about them."""
+    n = result.baseline_unmatched
+    if not n:
+        return None
+    return (
+        f"{n} baseline {'entries' if n != 1 else 'entry'} no longer "
+        f"{'match' if n != 1 else 'matches'} any finding (fixed?): "
+        f"run `archlint check --write-baseline` to drop {'them' if n != 1 else 'it'} "
+        f"from {shown_path(result.baseline)}"
+    )
+
+
+def baseline_notes(result: RunResult) -> list[str]:
+    """What the baseline did, for people: how many findings it held, which entries are stale."""
+    notes = []
+    if result.baselined:
+        n = result.baselined
+        notes.append(
+            f"{n} finding{'s' if n != 1 else ''} in the baseline {shown_path(result.baseline)} "
+            "not shown (--no-baseline shows them)"
+        )
+    stale = stale_baseline_note(result)
+    if stale:
+        notes.append(stale)
+    return notes

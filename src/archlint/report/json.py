@@ -65,6 +65,9 @@ def render_json(ctx: ReportContext) -> str:
             "findings": len(res.findings),
             "by_level": counts,
             "suppressed": res.suppressed,
+            "baselined": res.baselined,
+            "baseline_unmatched": res.baseline_unmatched,
+            "not_in_scope": res.out_of_scope,
             "rules": [r.code for r in res.rules],
         },
         "notifications": [

@@ -9,11 +9,11 @@ text from the rule pages, `security-severity` on security rules (GitHub's severi
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 import archlint
+from archlint.baseline import stable_ids
 from archlint.model import Finding, Level, Location
 from archlint.report import ReportContext
 from archlint.rule import Rule
@@ -66,12 +66,11 @@ def _physical(ctx: ReportContext, loc: Location, snippet: str | None = None) -> 
     }
 
 
-def _result(ctx: ReportContext, f: Finding, index: dict[str, int]) -> dict[str, Any]:
+def _result(ctx: ReportContext, f: Finding, index: dict[str, int], stable: str) -> dict[str, Any]:
     loc = f.location
-    stable = hashlib.sha256(
-        f"{f.code}|{loc.path}|{f.fingerprint or f.message}".encode()
-    ).hexdigest()[:32]
-    fingerprints = {"archlint/v1": stable}
+    # The baseline key of the finding (its content, never its line number) and its occurrence:
+    # code scanning keeps tracking the alert when lines move.
+    fingerprints = {"archlint/v2": stable}
     line_hash = ctx.source.line_hash(loc.path, loc.line)
     if line_hash is not None:
         fingerprints["primaryLocationLineHash"] = line_hash
@@ -129,6 +128,7 @@ def render_sarif(ctx: ReportContext) -> str:
         }
         for n in res.notifications
     ]
+    findings = ctx.sorted_findings()
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -148,7 +148,10 @@ def render_sarif(ctx: ReportContext) -> str:
                 "toolExecutionNotifications": notifications,
             }
         ],
-        "results": [_result(ctx, f, index) for f in ctx.sorted_findings()],
+        "results": [
+            _result(ctx, f, index, stable)
+            for f, stable in zip(findings, stable_ids(findings, ctx.source), strict=True)
+        ],
     }
     doc = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

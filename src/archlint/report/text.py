@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from archlint.model import Finding, Level
-from archlint.report import ReportContext
+from archlint.report import ReportContext, stale_baseline_note
 
 _STYLE = {Level.ERROR: "bold red", Level.WARNING: "yellow", Level.NOTE: "cyan"}
 
@@ -99,4 +99,10 @@ def _summary(console: Console, ctx: ReportContext) -> None:
         extra.append(f"{res.stats.from_cache} from cache")
     if res.suppressed:
         extra.append(f"{res.suppressed} suppressed")
+    if res.baselined:
+        extra.append(f"{res.baselined} baselined")
+    extra.extend(res.scope_notes)
     console.print(f"[bold]{line}[/] ({', '.join(extra)}).")
+    stale = stale_baseline_note(res)
+    if stale:
+        console.print(escape(stale[0].upper() + stale[1:]) + ".")
