@@ -126,3 +126,31 @@ def test_explicit_config_file(project, tmp_path_factory):
     other.write_text('select = ["ARC0"]\n')
     write_tree(project, {"app.py": f'K = "{KEY}"\n'})
     assert archlint("check", "--config", other, project, cwd=project).code == 0
+
+
+def test_a_prefix_table_sets_options_for_every_rule_of_the_family(project):
+    from archlint.engine import validate_rule_options
+    from archlint.registry import load_registry
+
+    write_tree(
+        project,
+        {
+            "archlint.toml": """
+            [rules.ARC6]
+            dialect = "mysql"
+            large-tables = ["orders"]
+
+            [rules.ARC607]
+            dialect = "postgres"
+            """,
+        },
+    )
+    from archlint.config import load_file
+
+    config = load_file(project / "archlint.toml")
+    options = validate_rule_options(config, load_registry())
+    assert options["ARC601"][0] == {"dialect": "mysql", "large-tables": ["orders"]}
+    assert options["ARC607"][0]["dialect"] == "postgres"  # its own table wins
+    write_tree(project, {"archlint.toml": '[rules.ARC6]\nmax-hops = 3\n'})
+    run = archlint("check", "--no-cache", cwd=project)
+    assert run.code == 2 and "no rule matching ARC6 has this option" in run.err

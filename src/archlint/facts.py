@@ -294,7 +294,7 @@ class SchemaChange:
     read only these.
 
     kind:
-      create_table (primary_key) · define_column (a column of a table created here: type,
+      create_table (primary_key; name = Django's default table name when db_table differs) · define_column (a column of a table created here: type,
       not_null, default) · drop_table · rename_table (name = new name) · add_column (column,
       type, not_null, default) · drop_column · rename_column (column = old, name = new) ·
       alter_type (column, type, old_type when known) · set_not_null (column) · drop_not_null ·

@@ -12,7 +12,14 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from archlint.extract.migrations import migration_style, tables_from_migration_call
+from archlint.extract.migrations import (
+    MigrationReader,
+    django_model_columns,
+    migration_style,
+    sqlalchemy_model_columns,
+    sqlalchemy_table_columns,
+    tables_from_migration_call,
+)
 from archlint.facts import (
     App,
     Binding,
@@ -410,6 +417,12 @@ class FactCollector:
         self.pending: list[tuple[ast.Call, Scope, tuple[str, str], _ClientVar | None]] = []
         self.migration = migration_style(path, text)
         self.app_label = self._app_label()
+        # the Migration fact of an Alembic / Django migration file (python.py gives it the SQL)
+        self.migration_reader = (
+            MigrationReader(self.migration, path, self.app_label, locate)
+            if self.migration
+            else None
+        )
         self.is_django = False
         self.classes: dict[str, ast.ClassDef] = {}
         self._viewset_extra: dict[str, list[str]] = {}  # class → DRF @action routes
@@ -722,6 +735,8 @@ class FactCollector:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         if value is None:
             return
+        if self.migration_reader is not None:
+            self.migration_reader.assign(node, not scope.function and not scope.cls)
         for target in targets:
             name = _dotted(target)
             if not name:
@@ -763,8 +778,17 @@ class FactCollector:
             if name == "__tablename__":
                 table = _const_str(value)
                 if table:
+                    cls_node = self.classes.get(scope.cls)
+                    columns = sqlalchemy_model_columns(cls_node) if cls_node is not None else ()
                     self.tables.append(
-                        TableUse(table.lower(), "model", self.locate(value), "orm", scope.cls)
+                        TableUse(
+                            table.lower(),
+                            "model",
+                            self.locate(value),
+                            "orm",
+                            scope.cls,
+                            columns=columns,
+                        )
                     )
             elif name == "pagination_class":
                 info = self.functions.get(scope.qualname)
@@ -945,6 +969,8 @@ class FactCollector:
                 )
 
     def _with(self, node: ast.With | ast.AsyncWith, scope: Scope) -> None:
+        if self.migration_reader is not None:
+            self.migration_reader.with_(node)
         for item in node.items:
             if isinstance(item.context_expr, ast.Call) and item.optional_vars is not None:
                 name = _dotted(item.optional_vars)
@@ -1002,6 +1028,8 @@ class FactCollector:
             self._settings_class(node, qual, scope)
         if self._is_django_model(node, bases):
             self._django_model(node, qual)
+        if self.migration_reader is not None and node.name == "Migration" and not scope.qualname:
+            self.migration_reader.django_class(node)
         for dec in node.decorator_list:
             self._decorator(dec, node, qual, scope, False)
         return Scope(qual, "", qual, False)
@@ -1089,7 +1117,16 @@ class FactCollector:
                             table = _const_str(inner.value) or ""
         if not table:
             table = f"{self.app_label}_{node.name.lower()}" if self.app_label else node.name.lower()
-        self.tables.append(TableUse(table.lower(), "model", self.locate(node), "orm", qual))
+        self.tables.append(
+            TableUse(
+                table.lower(),
+                "model",
+                self.locate(node),
+                "orm",
+                qual,
+                columns=django_model_columns(node),
+            )
+        )
 
     # -- decorators: routes and tasks ------------------------------------------------------------
     def _decorator(
@@ -1342,10 +1379,11 @@ class FactCollector:
                 func_info.calls.add(callee)
                 if scope.is_async:
                     func_info.call_sites.append((callee, node.lineno, node.col_offset + 1))
-        if self.migration:
+        if self.migration_reader is not None:
             self.tables.extend(
                 tables_from_migration_call(node, self.migration, self.app_label, self.locate)
             )
+            self.migration_reader.call(node, scope.function)
         if canonical == "socket.setdefaulttimeout" and node.args:
             arg = node.args[0]
             if not (isinstance(arg, ast.Constant) and arg.value is None):
@@ -1394,7 +1432,14 @@ class FactCollector:
             table = _const_str(node.args[0])
             if table:
                 self.tables.append(
-                    TableUse(table.lower(), "model", self.locate(node.args[0]), "orm", table)
+                    TableUse(
+                        table.lower(),
+                        "model",
+                        self.locate(node.args[0]),
+                        "orm",
+                        table,
+                        columns=sqlalchemy_table_columns(node),
+                    )
                 )
         elif canonical.rsplit(".", 1)[-1] == "ForeignKey" and not self.migration:
             ref = _const_str(node.args[0]) if node.args else None
@@ -2147,6 +2192,7 @@ class FactCollector:
                     if owner == "" and var.kind == "class" and var.cls
                 )
             ),
+            migration=self.migration_reader.finish() if self.migration_reader else None,
         )
 
     def _function_fact(self, info: _FunctionInfo) -> Function:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import ast
 import warnings
+from dataclasses import replace
 
 from archlint.extract.pyfacts import MODULE_SCOPE, FactCollector, Scope
 from archlint.extract.sql import read_sql, sql_statements
-from archlint.facts import PythonFacts, TableUse
+from archlint.facts import PythonFacts, SchemaChange, SqlStatement, TableUse
 from archlint.model import Location, NamedValue, ParseProblem
 from archlint.positions import LineIndex
 
@@ -79,6 +80,8 @@ class _Collector:
         self._index: LineIndex | None = None
         self._strings: dict[str, ast.Constant] = {}  # name → the string last assigned to it
         self._sql_read: set[int] = set()
+        # id(string constant) → its SQL statements: read once for tables and migration changes
+        self._sql_memo: dict[int, list[SqlStatement]] = {}
         self.facts: FactCollector | None = None
 
     # -- helpers -------------------------------------------------------------------------------
@@ -189,16 +192,75 @@ class _Collector:
         ):
             self._embedded_sql(node)
 
-    def _embedded_tables(self, sql: str, loc: Location, at: int) -> None:
+    def _statements(self, const: ast.Constant) -> list[SqlStatement]:
+        """The SQL statements of a string constant, read once per constant."""
+        statements = self._sql_memo.get(id(const))
+        if statements is None:
+            sql = const.value if isinstance(const.value, str) else ""
+            statements, _problems = sql_statements(sql, self.path)
+            self._sql_memo[id(const)] = statements
+        return statements
+
+    def _sql_position(self, const: ast.Constant) -> tuple[Location, int]:
+        """The constant's location, and the offset of its text in the file (-1 when the source
+        does not spell the SQL as is, e.g. with escapes: then positions do not map 1:1)."""
+        loc = self._loc(const)
+        if self._index is None:
+            self._index = LineIndex(self.text, self.path)
+        start = self._index.offset(loc.line, loc.column)
+        sql = const.value if isinstance(const.value, str) else ""
+        return loc, self.text.find(sql, start, start + len(sql) + 8)
+
+    def _sql_constant(self, node: ast.expr | None) -> ast.Constant | None:
+        """The string constant SQL passed as `node` stands for: a literal, a name bound to one,
+        or either wrapped in `text(…)`."""
+        if isinstance(node, ast.Call) and _dotted(node.func).rsplit(".", 1)[-1] == "text":
+            node = node.args[0] if node.args else None
+        if isinstance(node, ast.Name):
+            node = self._strings.get(node.id)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node
+        return None
+
+    def sql_changes(self, node: ast.expr) -> list[SchemaChange] | None:
+        """The schema changes of literal SQL (`op.execute("…")`, `RunSQL("…")`) located in
+        this file; None when `node` is not literal SQL."""
+        const = self._sql_constant(node)
+        if const is None:
+            return None
+        statements = self._statements(const)
+        loc, at = self._sql_position(const)
+        assert self._index is not None
+        base_line, base_col = self._index.position(at) if at >= 0 else (loc.line, loc.column)
+        out: list[SchemaChange] = []
+        for st in statements:
+            for change in st.changes:
+                c = change.location
+                if at < 0:
+                    where = loc
+                else:
+                    where = Location(
+                        self.path,
+                        c.line + base_line - 1,
+                        c.column + base_col - 1 if c.line == 1 else c.column,
+                        c.end_line + base_line - 1,
+                        c.end_column + base_col - 1
+                        if c.end_line == 1 and c.end_column
+                        else c.end_column,
+                    )
+                out.append(replace(change, location=where))
+        return out
+
+    def _embedded_tables(self, const: ast.Constant, loc: Location, at: int) -> None:
         """Tables read and written by SQL in a string, located in this file (at the string when
         its text is not spelled as is in the source)."""
         assert self.facts is not None and self._index is not None
-        statements, _problems = sql_statements(sql, self.path)
+        statements = self._statements(const)
         base_line = self._index.position(at)[0] if at >= 0 else loc.line
         for st in statements:
             for t in st.tables:
                 where = Location(self.path, base_line + t.location.line - 1) if at >= 0 else loc
-                self.facts.tables.append(TableUse(t.table, t.op, where, "sql"))
+                self.facts.tables.append(TableUse(t.table, t.op, where, "sql", columns=t.columns))
 
     def _embedded_sql(self, node: ast.Call) -> None:
         """Named literals of SQL written in a string argument, located in this file."""
@@ -212,15 +274,11 @@ class _Collector:
         if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
             return
         sql = arg.value
-        loc = self._loc(arg)
-        if self._index is None:
-            self._index = LineIndex(self.text, self.path)
-        start = self._index.offset(loc.line, loc.column)
         # Found only when the source spells the SQL as is (no escapes): then positions map 1:1.
-        at = self.text.find(sql, start, start + len(sql) + 8)
+        loc, at = self._sql_position(arg)
         if self.facts is not None and _looks_like_sql(sql):
-            self._embedded_tables(sql, loc, at)
-        if at < 0:
+            self._embedded_tables(arg, loc, at)
+        if at < 0 or self._index is None:
             return
         base_line, base_col = self._index.position(at)
         values, _problem = read_sql(sql, self.path)
@@ -309,6 +367,8 @@ def read_python(
     collector = _Collector(path, text)
     facts = FactCollector(path, text, collector.locate)
     collector.facts = facts
+    if facts.migration_reader is not None:
+        facts.migration_reader.sql_changes = collector.sql_changes
     collector.collect(tree, facts)
     collector.values.sort(key=lambda v: (v.location.line, v.location.column))
     return collector.values, None, facts.finish()

@@ -67,16 +67,33 @@ _ALIASES = {
 }
 
 
+# `int[]`, `text [][]`, `integer[3]`, `int ARRAY[4]`: PostgreSQL ignores the sizes, so do we.
+_ARRAY = re.compile(r"(?:\s*\[\s*\d*\s*\])+\Z|\s+array(?:\s*\[\s*\d*\s*\])?\Z")
+# `timestamp(3) with time zone`: the precision sits inside the words of the type's name.
+_ZONED = re.compile(r"\A(timestamp|time)(\(\d+\))? with(out)? time zone\Z")
+
+
 def normalise_type(text: str) -> str:
-    """`CHARACTER VARYING ( 100 )` → `varchar(100)`; `INT8` → `bigint`; unknown types are kept,
-    lower-cased with single spaces."""
+    """`CHARACTER VARYING ( 100 )` → `varchar(100)`; `INT8` → `bigint`; `int[]` → `integer[]`;
+    `timestamp(3) with time zone` → `timestamptz(3)`; unknown types are kept, lower-cased with
+    single spaces."""
     t = re.sub(r"\s+", " ", text.strip().lower())
+    array = _ARRAY.search(t)
+    dims = ""
+    if array and array.start() > 0:
+        dims = "[]" * max(array.group().count("["), 1)
+        t = t[: array.start()]
     t = re.sub(r"\s*\(\s*", "(", t)
     t = re.sub(r"\s*,\s*", ",", t)
     t = re.sub(r"\s*\)", ")", t)
+    zoned = _ZONED.match(t)
+    if zoned:
+        name, precision, without = zoned.groups()
+        zone = "" if without else "tz"
+        return f"{name}{zone}{precision or ''}{dims}"
     base, paren, rest = t.partition("(")
     base = _ALIASES.get(base.strip(), base.strip())
-    return f"{base}({rest}" if paren else base
+    return (f"{base}({rest}" if paren else base) + dims
 
 
 # SQLAlchemy type classes (sa.String(100), postgresql.UUID()) → SQL.
@@ -155,4 +172,13 @@ DJANGO_TYPES = {
     "IPAddressField": "inet",
     "ForeignKey": "bigint",
     "OneToOneField": "bigint",
+}
+
+# Django database expressions written as `db_default=` → the SQL they compile to on PostgreSQL
+# (Now() is STATEMENT_TIMESTAMP() there, but one value per statement: judged like now()).
+DJANGO_DB_FUNCTIONS = {
+    "Now": "now()",
+    "TransactionNow": "now()",
+    "RandomUUID": "gen_random_uuid()",
+    "Random": "random()",
 }

@@ -3,7 +3,9 @@ MySQL migrations' literals):
 
 - `read_sql`: string literals bound to the names they are for (`PASSWORD '…'`, INSERT columns);
 - `sql_statements` / `read_sql_facts`: per statement, its kind and the tables it creates, alters,
-  drops, renames, reads, writes or references (a foreign key), each at the table name's position.
+  drops, renames, reads, writes or references (a foreign key), each at the table name's position,
+  with the columns a query names; and the schema / data changes it makes (`SchemaChange`), for
+  the migration-safety rules.
 
 Statements are split on the token stream (a semicolon inside a string, a quoted identifier or a
 dollar-quoted body is inside one token) and parsed one at a time, so one broken statement is one
@@ -17,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import PurePosixPath
 
@@ -28,7 +30,8 @@ from sqlglot.errors import ParseError, SqlglotError
 from sqlglot.parser import Parser
 from sqlglot.tokens import Token, TokenType  # type: ignore[attr-defined]
 
-from archlint.facts import SqlFacts, SqlStatement, TableUse
+from archlint.extract.schema import default_kind, is_serial, normalise_type
+from archlint.facts import SchemaChange, SqlFacts, SqlStatement, TableUse
 from archlint.model import Location, NamedValue, ParseProblem
 from archlint.positions import LineIndex
 
@@ -330,7 +333,8 @@ _WORD = re.compile(r"(?:[^\W\d]|\$\{)[\w${}]*\Z")
 
 @dataclass
 class _Reader:
-    """Reads statements one by one; temp tables created so far are remembered across them."""
+    """Reads statements one by one; temp tables created so far, whether a transaction block is
+    open and the column types defined so far are remembered across them."""
 
     sql: str
     offsets: LineIndex
@@ -338,6 +342,8 @@ class _Reader:
     statements: list[SqlStatement] = field(default_factory=list)
     problems: list[ParseProblem] = field(default_factory=list)
     temps: set[str] = field(default_factory=set)
+    in_transaction: bool = False
+    column_types: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.parser: Parser = self.dialect.parser()
@@ -348,14 +354,54 @@ class _Reader:
     def read(self, chunk: list[Token]) -> None:
         where = self.offsets.location(chunk[0].start, chunk[-1].end + 1)
         uses = _Uses(self.offsets, where, self.temps)
-        kind = self._kind_and_uses(chunk, uses)
-        self.statements.append(SqlStatement(kind, where, tuple(uses.found)))
-
-    def _kind_and_uses(self, chunk: list[Token], uses: _Uses) -> str:
-        head = chunk[0].text.upper()
         name_tokens = _fast_insert(chunk)
+        kind = self._kind_and_uses(chunk, uses, name_tokens)
+        changes = self._changes(chunk, where, name_tokens)
+        self.statements.append(SqlStatement(kind, where, tuple(uses.found), changes))
+
+    def _changes(
+        self, chunk: list[Token], where: Location, inserted: list[Token] | None
+    ) -> tuple[SchemaChange, ...]:
+        """The statement's SchemaChanges, read from its tokens; an exception on odd input costs
+        this statement its changes, never the file."""
+        try:
+            opens = _transaction_effect(chunk)
+            if opens is not None:
+                self.in_transaction = opens
+            found = _Changes(self.sql, self.offsets, where)
+            if inserted is not None:  # a fast INSERT (seed files: most statements of many)
+                if table := _normal([t.text for t in inserted]):
+                    found.add(SchemaChange("insert", table, where))
+            else:
+                _schema_changes(chunk, found)
+            return tuple(self._known(change) for change in found.changes if self._kept(change))
+        except Exception:
+            return ()
+
+    def _kept(self, change: SchemaChange) -> bool:
+        """Changes to temp tables are not schema changes (the temp table itself is not either)."""
+        return not (change.table and change.table in self.temps)
+
+    def _known(self, change: SchemaChange) -> SchemaChange:
+        """The change with what earlier statements told: the open transaction, the old type."""
+        key = (change.table, change.column)
+        if change.kind == "alter_type" and self.column_types.get(key):
+            change = replace(change, old_type=self.column_types[key])
+        if change.kind in {"define_column", "add_column", "alter_type"} and change.type:
+            self.column_types[key] = change.type
+        elif change.kind == "rename_column" and key in self.column_types:
+            self.column_types[(change.table, change.name)] = self.column_types.pop(key)
+        return replace(change, in_transaction=True) if self.in_transaction else change
+
+    def _kind_and_uses(
+        self, chunk: list[Token], uses: _Uses, name_tokens: list[Token] | None
+    ) -> str:
+        head = chunk[0].text.upper()
         if name_tokens is not None:
-            uses.add_tokens(name_tokens, "write")
+            # the column list, if any, follows the name: INSERT INTO a . b (
+            uses.add_tokens(
+                name_tokens, "write", columns=_paren_names(chunk, 2 * len(name_tokens) + 1)
+            )
             return "insert"
         if len(chunk) > _MAX_PARSE_TOKENS or any(
             t.token_type is TokenType.SEMICOLON for t in chunk
@@ -366,7 +412,7 @@ class _Reader:
         try:
             tree = self.parser.parse(chunk, self.sql)[0]
         except ParseError as exc:
-            if head not in _PG_ONLY:
+            if head not in _PG_ONLY and not _index_on_only(chunk):
                 self._problem(chunk, _reason(exc, chunk))
             return _guess(chunk, uses)
         except RecursionError:
@@ -396,6 +442,16 @@ class _Reader:
         self.problems.append(
             ParseProblem(f"SQL statement could not be parsed (sqlglot: {reason})", at)
         )
+
+
+def _index_on_only(chunk: list[Token]) -> bool:
+    """`CREATE INDEX … ON ONLY parent`, valid PostgreSQL sqlglot cannot parse: the first step of
+    indexing a partitioned table without locking it (then each partition CONCURRENTLY, then
+    ATTACH PARTITION)."""
+    words = [_word(t) for t in chunk[:16]]  # the name and IF NOT EXISTS come before ON ONLY
+    if words[0] != "CREATE" or "INDEX" not in words:
+        return False
+    return any(words[j : j + 2] == ["ON", "ONLY"] for j in range(len(words)))
 
 
 def _reason(exc: ParseError, chunk: list[Token]) -> str:
@@ -521,17 +577,36 @@ class _Uses:
     found: list[TableUse] = field(default_factory=list)
     seen: set[tuple[str, str, str]] = field(default_factory=set)
 
-    def add(self, name: str | None, op: str, at: Location, detail: str = "") -> None:
+    def add(
+        self,
+        name: str | None,
+        op: str,
+        at: Location,
+        detail: str = "",
+        columns: tuple[str, ...] = (),
+    ) -> None:
         if not name or (name in self.temps and op != "reference"):
             return
         key = (name, op, detail)
         if key not in self.seen:
             self.seen.add(key)
-            self.found.append(TableUse(name, op, at, "sql", detail=detail))
+            self.found.append(TableUse(name, op, at, "sql", detail=detail, columns=columns))
 
-    def add_tokens(self, parts: list[Token], op: str, detail: str = "") -> None:
+    def add_tokens(
+        self, parts: list[Token], op: str, detail: str = "", columns: tuple[str, ...] = ()
+    ) -> None:
         name = _normal([t.text for t in parts])
-        self.add(name, op, self.offsets.location(parts[0].start, parts[-1].end + 1), detail)
+        at = self.offsets.location(parts[0].start, parts[-1].end + 1)
+        self.add(name, op, at, detail, columns)
+
+    def add_columns(self, by_table: dict[str, dict[str, None]], common: dict[str, None]) -> None:
+        """Columns the statement names onto its read and write uses: those qualified by a table
+        (or its alias) onto that table, unqualified ones onto every table of the statement."""
+        for k, use in enumerate(self.found):
+            if use.op in {"read", "write"}:
+                names = dict.fromkeys(use.columns) | common | by_table.get(use.table, {})
+                if names:
+                    self.found[k] = replace(use, columns=tuple(names))
 
     def add_table(self, node: exp.Expr | None, op: str, detail: str = "") -> None:
         table = _unwrap(node)
@@ -618,24 +693,67 @@ def _tree_kind_and_uses(tree: exp.Expr, uses: _Uses) -> str:
 def _reads_and_writes(tree: exp.Expr, uses: _Uses, *done: exp.Expr | None) -> None:
     """Targets of INSERT / UPDATE / DELETE / MERGE anywhere in the tree (data-modifying CTEs
     too) are written; every other table but those already `done` (the statement's own target)
-    is read, or referenced under REFERENCES. CTE names are not tables."""
+    is read, or referenced under REFERENCES. CTE names are not tables. The columns the
+    statement names go onto its read and write uses."""
     ctes: set[str] = set()
     tables: list[exp.Table] = []
+    columns: list[exp.Column] = []
+    inserted: list[tuple[exp.Table, exp.Schema]] = []
     targets = {id(node) for node in done if node is not None}
     # One walk of the tree: on a large file this function is a third of the parse time.
-    for node in tree.find_all(exp.Table, exp.CTE, exp.Insert, exp.Update, exp.Delete, exp.Merge):
-        if isinstance(node, exp.Table):
+    kinds = (exp.Column, exp.Table, exp.CTE, exp.Insert, exp.Update, exp.Delete, exp.Merge)
+    for node in tree.find_all(*kinds):
+        if isinstance(node, exp.Column):
+            columns.append(node)
+        elif isinstance(node, exp.Table):
             tables.append(node)
         elif isinstance(node, exp.CTE):
             ctes.add(node.alias_or_name.lower())
         elif (target := _unwrap(node.this)) is not None:
             targets.add(id(target))
             uses.add_table(target, "write")
+            if isinstance(node.this, exp.Schema):  # INSERT INTO t (a, b)
+                inserted.append((target, node.this))
     for table in tables:
         if id(table) in targets or (not table.args.get("db") and table.name.lower() in ctes):
             continue
         op = "reference" if table.find_ancestor(exp.Reference) else "read"
         uses.add_table(table, op)
+    if columns or inserted:
+        _add_columns(uses, tables, columns, inserted)
+
+
+def _add_columns(
+    uses: _Uses,
+    tables: list[exp.Table],
+    columns: list[exp.Column],
+    inserted: list[tuple[exp.Table, exp.Schema]],
+) -> None:
+    """Column names per table: `o.total` goes to the table aliased `o`, a bare name to every
+    table of the statement (which one holds it would take the schema); a qualifier that is no
+    table here (a subquery or CTE alias) is dropped."""
+    tables_by_name: dict[str, str] = {}
+    for table in tables:
+        name = _table_name(table)
+        if name:
+            tables_by_name[table.alias_or_name.lower()] = name
+            tables_by_name[table.name.lower()] = name
+    by_table: dict[str, dict[str, None]] = {}
+    common: dict[str, None] = {}
+    for column in columns:
+        if not isinstance(column.this, exp.Identifier):  # t.*
+            continue
+        qualifier = column.table.lower()
+        if not qualifier:
+            common[column.name.lower()] = None
+        elif qualifier in tables_by_name:
+            by_table.setdefault(tables_by_name[qualifier], {})[column.name.lower()] = None
+    for target, schema in inserted:
+        name = _table_name(target)
+        for ident in schema.expressions:
+            if name and isinstance(ident, exp.Identifier):
+                by_table.setdefault(name, {})[ident.name.lower()] = None
+    uses.add_columns(by_table, common)
 
 
 def _references(tree: exp.Expr, uses: _Uses) -> None:
@@ -866,10 +984,14 @@ def _guess_alter(chunk: list[Token], words: list[str], uses: _Uses) -> str:
     return "rename_table" if renamed and len(chunk) > i else "alter_table"
 
 
-def _top_level_items(chunk: list[Token], i: int) -> Iterator[tuple[int, int]]:
-    """[start, end) of the comma-separated items from i, commas inside parentheses ignored."""
+def _top_level_items(
+    chunk: list[Token], i: int, stop: int | None = None
+) -> Iterator[tuple[int, int]]:
+    """[start, end) of the comma-separated items from i (up to stop), commas inside parentheses
+    ignored."""
+    stop = len(chunk) if stop is None else stop
     depth, start = 0, i
-    for j in range(i, len(chunk)):
+    for j in range(i, stop):
         tt = chunk[j].token_type
         if tt is TokenType.L_PAREN:
             depth += 1
@@ -878,8 +1000,8 @@ def _top_level_items(chunk: list[Token], i: int) -> Iterator[tuple[int, int]]:
         elif tt is TokenType.COMMA and depth == 0:
             yield start, j
             start = j + 1
-    if start < len(chunk):
-        yield start, len(chunk)
+    if start < stop:
+        yield start, stop
 
 
 def _alter_action(toks: list[Token], words: list[str]) -> tuple[str, str]:
@@ -940,10 +1062,10 @@ def _guess_dml(chunk: list[Token], words: list[str], uses: _Uses) -> str:
         elif word == "MERGE" and j + 1 < len(words) and words[j + 1] == "INTO":
             k, kind = j + 2, "merge"
         if k >= 0:
-            parts, _ = _name_at(chunk, _skip(words, k, {"ONLY"}))
+            parts, after = _name_at(chunk, _skip(words, k, {"ONLY"}))
             if parts:
                 targets.add(parts[0].start)
-                uses.add_tokens(parts, "write")
+                uses.add_tokens(parts, "write", columns=_written_columns(chunk, words, after))
     if words[0] == "COPY":
         parts, _ = _name_at(chunk, 1)
         if parts:
@@ -952,6 +1074,39 @@ def _guess_dml(chunk: list[Token], words: list[str], uses: _Uses) -> str:
         kind = "copy"
     _token_reads(chunk, words, uses, 0, targets)
     return kind
+
+
+def _written_columns(chunk: list[Token], words: list[str], i: int) -> tuple[str, ...]:
+    """The columns written after a target name at i: `(a, b)` of an INSERT, or the names set by
+    an UPDATE (`SET a = …, b = …`, up to its FROM / WHERE / RETURNING)."""
+    if i < len(chunk) and chunk[i].token_type is TokenType.L_PAREN:
+        return _paren_names(chunk, i)
+    start = _set_after_alias(words, i)
+    if start < 0:
+        return ()
+    names: dict[str, None] = {}
+    depth = 0
+    for j in range(start + 1, len(chunk)):
+        tt = chunk[j].token_type
+        if tt is TokenType.L_PAREN:
+            depth += 1
+        elif tt is TokenType.R_PAREN:
+            depth -= 1
+            if depth < 0:  # the end of a data-modifying CTE
+                break
+        elif depth == 0 and words[j] in {"FROM", "WHERE", "RETURNING"}:
+            break
+        elif depth == 0 and tt is TokenType.EQ and _is_column_token(chunk[j - 1]):
+            names[chunk[j - 1].text.lower()] = None
+    return tuple(names)
+
+
+def _set_after_alias(words: list[str], i: int) -> int:
+    """The index of SET after an UPDATE target's optional alias (`t AS x SET`, `t x SET`), or -1."""
+    for j in range(i, min(i + 3, len(words))):
+        if words[j] == "SET":
+            return j
+    return -1
 
 
 def _token_reads(
@@ -996,3 +1151,616 @@ def _cte_names(chunk: list[Token], words: list[str]) -> set[str]:
         ):
             names.add(chunk[j].text.lower())
     return names
+
+
+# -- schema changes ----------------------------------------------------------------------------
+#
+# What each statement changes, for the migration-safety rules. Read from the tokens whether or not
+# sqlglot parsed the statement: sqlglot keeps much of PostgreSQL's migration DDL (CONCURRENTLY,
+# NOT VALID, VALIDATE CONSTRAINT, USING INDEX) as an opaque Command, and its tree re-spells types
+# and defaults, where the rules need them as written (`character varying(255)`,
+# `gen_random_uuid()`). One reading also answers the same for parsed, unparsed and huge statements.
+
+# Words that end a column's type and start its constraints (`NULL` and `AS` included: `DEFAULT
+# 'x' NULL`, MySQL's `AS (expr)`).
+_COLUMN_STOPS = {
+    "NOT", "NULL", "DEFAULT", "PRIMARY", "PRIMARY KEY", "UNIQUE", "REFERENCES", "CHECK",
+    "CONSTRAINT", "COLLATE", "GENERATED", "COMPRESSION", "STORAGE", "AUTO_INCREMENT",
+    "AUTOINCREMENT", "IDENTITY", "COMMENT", "ON", "AS", "DEFERRABLE", "INITIALLY", "USING",
+    "CHARACTER SET", "CHARSET",
+}  # fmt: skip
+_CONSTRAINT_KINDS = {
+    "PRIMARY": "primary_key",
+    "PRIMARY KEY": "primary_key",
+    "UNIQUE": "unique",
+    "CHECK": "check",
+    "FOREIGN": "foreign_key",
+    "FOREIGN KEY": "foreign_key",
+    "EXCLUDE": "exclusion",
+}
+_TABLE_CONSTRAINTS = {"CONSTRAINT", *_CONSTRAINT_KINDS}
+_NOT_WORDS = _STRING_TOKENS | {TokenType.IDENTIFIER}  # what _word reads as no word
+_DML_WORDS = {"INSERT", "UPDATE", "DELETE"}
+# `ALTER TABLE t DROP …` of something that is not a column (MySQL's forms included).
+_DROP_NOT_COLUMN = {
+    "CONSTRAINT", "PRIMARY", "PRIMARY KEY", "FOREIGN", "FOREIGN KEY", "INDEX", "KEY", "CHECK",
+    "PARTITION",
+}  # fmt: skip
+# `SET lock_timeout = 0` (or '0ms', DEFAULT) turns the timeout off.
+_NO_TIMEOUT = re.compile(r"(?:0+(?:\.0*)?\s*[a-z]*|default)\Z", re.IGNORECASE)
+
+
+@dataclass
+class _Changes:
+    """The SchemaChanges of one statement, in order."""
+
+    sql: str
+    offsets: LineIndex
+    statement: Location
+    changes: list[SchemaChange] = field(default_factory=list)
+
+    def add(self, change: SchemaChange) -> None:
+        self.changes.append(change)
+
+    def span(self, toks: list[Token]) -> Location:
+        """Where the tokens are (a sub-clause of the statement)."""
+        if not toks:
+            return self.statement
+        return self.offsets.location(toks[0].start, toks[-1].end + 1)
+
+    def text(self, toks: list[Token]) -> str:
+        """The tokens' source text, as written (spacing and comments included)."""
+        return self.sql[toks[0].start : toks[-1].end + 1] if toks else ""
+
+
+def _schema_changes(chunk: list[Token], found: _Changes) -> None:
+    reader = _CHANGE_READERS.get(_word(chunk[0]))
+    if reader is not None:
+        # _word inlined: this runs on every statement of a file
+        words = ["" if t.token_type in _NOT_WORDS else t.text.upper() for t in chunk]
+        reader(chunk, words, found)
+
+
+def _transaction_effect(chunk: list[Token]) -> bool | None:
+    """True when the statement opens a transaction block (BEGIN, START TRANSACTION), False when
+    it ends one (COMMIT, END, ROLLBACK, ABORT, PREPARE TRANSACTION), None otherwise. `BEGIN
+    ATOMIC` bodies and `DO` blocks are inside one CREATE / DO statement, so never seen here."""
+    head, *rest = [_word(t) for t in chunk[:4]]
+    if head == "BEGIN" or (head == "START" and rest[:1] == ["TRANSACTION"]):
+        return True
+    if head == "PREPARE" and rest[:1] == ["TRANSACTION"]:
+        return False
+    if head in {"COMMIT", "END", "ROLLBACK", "ABORT"}:
+        if "PREPARED" in rest or (head == "ROLLBACK" and "TO" in rest):
+            return None  # another (prepared) transaction, or back to a savepoint
+        if "CHAIN" in rest and "NO" not in rest:
+            return None  # COMMIT AND CHAIN starts the next transaction at once
+        return False
+    return None
+
+
+# -- CREATE TABLE / CREATE INDEX
+
+
+@dataclass
+class _Column:
+    """A column definition (CREATE TABLE element, ALTER TABLE ADD COLUMN)."""
+
+    name: str
+    type: str
+    not_null: bool = False
+    default: str = ""
+    primary_key: bool = False
+    unique: bool = False
+    # inline constraints that ADD COLUMN adds beside the column: (constraint, name, column)
+    constraints: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _create_changes(chunk: list[Token], words: list[str], found: _Changes) -> None:
+    i = _skip(words, 1, _CREATE_MODIFIERS)
+    if i >= len(words):
+        return
+    modifiers = set(words[1:i])
+    if words[i] == "TABLE" and not modifiers & {"TEMP", "TEMPORARY"}:
+        _create_table(chunk, words, i + 1, found)
+    elif words[i] == "INDEX":
+        _create_index(chunk, words, i + 1, "UNIQUE" in modifiers, found)
+
+
+def _create_table(chunk: list[Token], words: list[str], i: int, found: _Changes) -> None:
+    """create_table, then define_column per column. A table whose columns come from elsewhere
+    (`AS SELECT`, `PARTITION OF`, `OF type`, `LIKE`) counts as having a primary key: what it
+    has is not written here."""
+    parts, i = _name_at(chunk, _skip(words, i, {"IF", "NOT", "EXISTS"}))
+    table = _normal([t.text for t in parts]) if parts else None
+    if not table:
+        return
+    outer = [words[j] for j in _top_indices(chunk, i)]
+    derived = bool({"AS", "OF", "LIKE"} & set(outer))
+    columns: list[tuple[_Column, list[Token]]] = []
+    key: set[str] = set()  # the columns of a PRIMARY KEY
+    has_key = derived
+    if not derived and i < len(chunk) and chunk[i].token_type is TokenType.L_PAREN:
+        for start, end in _top_level_items(chunk, i + 1, _closing(chunk, i)):
+            toks, ws = chunk[start:end], words[start:end]
+            if ws and ws[0] == "LIKE":
+                has_key = True
+            elif ws and ws[0] in _TABLE_CONSTRAINTS:
+                primary = _table_primary_key(toks, ws)
+                has_key = has_key or primary is not None
+                key.update(primary or ())
+            elif (column := _column_def(toks, ws, found)) is not None:
+                columns.append((column, toks))
+                has_key = has_key or column.primary_key
+    found.add(SchemaChange("create_table", table, found.statement, primary_key=has_key))
+    for column, toks in columns:
+        found.add(
+            SchemaChange(
+                "define_column",
+                table,
+                found.span(toks),
+                column=column.name,
+                type=column.type,
+                not_null=column.not_null or column.name in key,
+                default=column.default,
+                primary_key=column.primary_key,
+                unique=column.unique,
+            )
+        )
+
+
+def _table_primary_key(toks: list[Token], ws: list[str]) -> tuple[str, ...] | None:
+    """The columns of a `[CONSTRAINT name] PRIMARY KEY (a, b)` table constraint; None for other
+    constraints."""
+    for j in _top_indices(toks, 0):
+        if ws[j] in {"PRIMARY", "PRIMARY KEY"}:
+            k = j + 1 if ws[j] == "PRIMARY KEY" else j + 2
+            return _paren_names(toks, k)
+    return None
+
+
+def _create_index(
+    chunk: list[Token], words: list[str], i: int, unique: bool, found: _Changes
+) -> None:
+    """`CREATE [UNIQUE] INDEX [CONCURRENTLY] [[IF NOT EXISTS] name] ON [ONLY] table …`."""
+    on = next((j for j in _top_indices(chunk, i) if words[j] == "ON"), -1)
+    if on < 0:
+        return
+    concurrently = "CONCURRENTLY" in words[i:on]
+    parts, _ = _name_at(chunk, _skip(words, i, {"CONCURRENTLY", "IF", "NOT", "EXISTS"}))
+    name = _object_name(parts) if parts and parts[-1].start < chunk[on].start else ""
+    target, _ = _name_at(chunk, _skip(words, on + 1, {"ONLY"}))
+    table = _normal([t.text for t in target]) if target else None
+    if table:
+        change = SchemaChange(
+            "create_index",
+            table,
+            found.statement,
+            name=name,
+            unique=unique,
+            concurrently=concurrently,
+        )
+        found.add(change)
+
+
+def _object_name(parts: list[Token]) -> str:
+    """An index or constraint name as written, lower-cased (schema kept)."""
+    return ".".join(t.text.lower() for t in parts)
+
+
+# -- column definitions
+
+
+def _column_def(toks: list[Token], ws: list[str], found: _Changes) -> _Column | None:
+    """`name type [constraints…]`: the type as written up to its first constraint word, then
+    NOT NULL, DEFAULT, PRIMARY KEY, UNIQUE, REFERENCES, CHECK. A serial, identity or stored
+    generated column fills every row: its default is volatile."""
+    if not toks or not _is_column_token(toks[0]):
+        return None
+    k, depth = 1, 0
+    while k < len(toks):
+        tt = toks[k].token_type
+        if tt in (TokenType.L_PAREN, TokenType.L_BRACKET):
+            depth += 1
+        elif tt in (TokenType.R_PAREN, TokenType.R_BRACKET):
+            depth -= 1
+        elif depth == 0 and ws[k] in _COLUMN_STOPS:
+            break
+        k += 1
+    column = _Column(toks[0].text.lower(), normalise_type(found.text(toks[1:k])))
+    _column_constraints(toks, ws, k, column, found)
+    if not column.default and is_serial(column.type):
+        column.default = "volatile"
+    return column
+
+
+def _column_constraints(
+    toks: list[Token], ws: list[str], k: int, column: _Column, found: _Changes
+) -> None:
+    tops = list(_top_indices(toks, k))
+    name = ""  # of the constraint being read: `CONSTRAINT name REFERENCES …`
+    for pos, j in enumerate(tops):
+        word = ws[j]
+        after = ws[tops[pos + 1]] if pos + 1 < len(tops) else ""
+        before = ws[tops[pos - 1]] if pos > 0 else ""
+        if word == "CONSTRAINT":
+            name = _column_name(toks, j + 1)
+            continue
+        if word == "NOT" and after == "NULL":
+            column.not_null = True
+        elif word in {"PRIMARY", "PRIMARY KEY"}:
+            column.primary_key = column.not_null = True
+        elif word == "UNIQUE":
+            column.unique = True
+        elif word == "DEFAULT" and before != "BY":  # not GENERATED BY DEFAULT AS IDENTITY
+            stops = (tops[q] for q in range(pos + 2, len(tops)) if ws[tops[q]] in _COLUMN_STOPS)
+            end = next(stops, len(toks))
+            column.default = default_kind(found.text(toks[j + 1 : end]))
+        elif word in {"GENERATED", "AUTO_INCREMENT", "AUTOINCREMENT", "IDENTITY"}:
+            column.default = "volatile"
+        elif word == "REFERENCES":
+            column.constraints.append(("foreign_key", name, column.name))
+        elif word == "CHECK":
+            checked = _not_null_check(toks, ws, j + 1)
+            kind = "check_not_null" if checked else "check"
+            column.constraints.append((kind, name, checked))
+        if word in _COLUMN_STOPS:
+            name = ""
+
+
+def _not_null_check(toks: list[Token], ws: list[str], i: int) -> str:
+    """The column of `CHECK (col IS NOT NULL)` (any number of parentheses around), else ""."""
+    if i >= len(toks) or toks[i].token_type is not TokenType.L_PAREN:
+        return ""
+    lo, hi = i, _closing(toks, i) + 1  # [lo, hi) holds the parenthesised condition
+    if hi > len(toks):
+        return ""
+    while hi - lo > 2 and toks[lo].token_type is TokenType.L_PAREN:
+        if toks[hi - 1].token_type is not TokenType.R_PAREN:
+            return ""
+        lo, hi = lo + 1, hi - 1
+    if hi - lo == 4 and ws[lo + 1 : hi] == ["IS", "NOT", "NULL"] and _is_column_token(toks[lo]):
+        return toks[lo].text.lower()
+    return ""
+
+
+def _is_column_token(tok: Token) -> bool:
+    """A name where a column is expected: a quoted name or any bare word (`type`, `date` and
+    `key` are keywords and common column names)."""
+    if tok.token_type is TokenType.IDENTIFIER:
+        return True
+    return tok.token_type not in _STRING_TOKENS and bool(_WORD.match(tok.text))
+
+
+def _column_name(toks: list[Token], k: int) -> str:
+    return toks[k].text.lower() if k < len(toks) and _is_column_token(toks[k]) else ""
+
+
+def _paren_names(toks: list[Token], i: int) -> tuple[str, ...]:
+    """The names of `(a, b, "C")` at i; () when something else is there (an expression)."""
+    if i >= len(toks) or toks[i].token_type is not TokenType.L_PAREN:
+        return ()
+    names: list[str] = []
+    for j in range(i + 1, len(toks), 2):
+        if not _is_column_token(toks[j]) or j + 1 >= len(toks):
+            return ()
+        names.append(toks[j].text.lower())
+        if toks[j + 1].token_type is TokenType.R_PAREN:
+            return tuple(names)
+        if toks[j + 1].token_type is not TokenType.COMMA:
+            return ()
+    return ()
+
+
+def _top_indices(toks: list[Token], start: int, stop: int | None = None) -> Iterator[int]:
+    """Indices from start of the tokens outside parentheses and brackets (an opening one
+    counts: `CHECK (` shows its parenthesis)."""
+    depth = 0
+    for j in range(start, len(toks) if stop is None else stop):
+        tt = toks[j].token_type
+        if tt is TokenType.L_PAREN or tt is TokenType.L_BRACKET:
+            if depth == 0:
+                yield j
+            depth += 1
+        elif tt is TokenType.R_PAREN or tt is TokenType.R_BRACKET:
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            yield j
+
+
+def _closing(toks: list[Token], i: int) -> int:
+    """The index of the parenthesis closing the one at i (len(toks) when none does)."""
+    depth = 0
+    for j in range(i, len(toks)):
+        tt = toks[j].token_type
+        if tt is TokenType.L_PAREN:
+            depth += 1
+        elif tt is TokenType.R_PAREN:
+            depth -= 1
+            if depth == 0:
+                return j
+    return len(toks)
+
+
+# -- ALTER TABLE
+
+
+def _alter_changes(chunk: list[Token], words: list[str], found: _Changes) -> None:
+    """Each comma-separated action of `ALTER TABLE [IF EXISTS] [ONLY] t [*] …` is one change
+    (or none), located at the action."""
+    if len(words) < 3 or words[1] != "TABLE":
+        return
+    parts, i = _name_at(chunk, _skip(words, 2, _NAME_PREFIXES))
+    table = _normal([t.text for t in parts]) if parts else None
+    if not table:
+        return
+    if i < len(chunk) and chunk[i].token_type is TokenType.STAR:
+        i += 1
+    for start, end in _top_level_items(chunk, i):
+        toks, ws = chunk[start:end], words[start:end]
+        action = _ALTER_ACTIONS.get(ws[0]) if ws else None
+        if action is not None:
+            action(table, toks, ws, found)
+
+
+def _alter_add(table: str, toks: list[Token], ws: list[str], found: _Changes) -> None:
+    """ADD [COLUMN] [IF NOT EXISTS] c type … (an inline REFERENCES or CHECK is an
+    add_constraint beside it), or ADD [CONSTRAINT name] <table constraint>."""
+    if len(ws) > 1 and ws[1] in _TABLE_CONSTRAINTS:
+        _add_constraint(table, toks, ws, 1, found)
+        return
+    k = 2 if len(ws) > 1 and ws[1] == "COLUMN" else 1
+    if ws[k : k + 3] == ["IF", "NOT", "EXISTS"]:
+        k += 3
+    column = _column_def(toks[k:], ws[k:], found)
+    if column is None:
+        return
+    at = found.span(toks)
+    found.add(
+        SchemaChange(
+            "add_column",
+            table,
+            at,
+            column=column.name,
+            type=column.type,
+            not_null=column.not_null,
+            default=column.default,
+            primary_key=column.primary_key,
+            unique=column.unique,
+        )
+    )
+    for constraint, name, checked in column.constraints:
+        found.add(
+            SchemaChange(
+                "add_constraint", table, at, column=checked, name=name, constraint=constraint
+            )
+        )
+
+
+def _add_constraint(table: str, toks: list[Token], ws: list[str], k: int, found: _Changes) -> None:
+    """`[CONSTRAINT name] {CHECK (…) | UNIQUE … | PRIMARY KEY … | FOREIGN KEY … | EXCLUDE …}
+    [NOT VALID]`, or `… {UNIQUE | PRIMARY KEY} USING INDEX idx`."""
+    name = ""
+    if ws[k] == "CONSTRAINT":
+        name = _column_name(toks, k + 1)
+        k += 2
+    constraint = _CONSTRAINT_KINDS.get(ws[k]) if k < len(ws) else None
+    if constraint is None:
+        return
+    tops = list(_top_indices(toks, k + 1))
+    outer = [*(ws[j] for j in tops), "", ""]  # the words outside parentheses
+    not_valid = any(outer[p : p + 2] == ["NOT", "VALID"] for p in range(len(tops)))
+    using_index = any(  # not USING INDEX TABLESPACE, which only places the new index
+        outer[p : p + 2] == ["USING", "INDEX"] and outer[p + 2] != "TABLESPACE"
+        for p in range(len(tops))
+    )
+    column = ""
+    if constraint == "check":
+        column = _not_null_check(toks, ws, k + 1)
+        constraint = "check_not_null" if column else constraint
+    elif constraint != "exclusion":
+        opening = next((j for j in tops if toks[j].token_type is TokenType.L_PAREN), -1)
+        names = _paren_names(toks, opening) if opening >= 0 else ()
+        column = names[0] if len(names) == 1 else ""
+    found.add(
+        SchemaChange(
+            "add_constraint",
+            table,
+            found.span(toks),
+            column=column,
+            name=name,
+            constraint=constraint,
+            not_valid=not_valid,
+            using_index=using_index,
+        )
+    )
+
+
+def _alter_drop(table: str, toks: list[Token], ws: list[str], found: _Changes) -> None:
+    """DROP [COLUMN] [IF EXISTS] c (DROP CONSTRAINT is no change the rules judge)."""
+    if len(ws) < 2 or ws[1] in _DROP_NOT_COLUMN:
+        return
+    k = 2 if ws[1] == "COLUMN" else 1
+    if ws[k : k + 2] == ["IF", "EXISTS"]:
+        k += 2
+    column = _column_name(toks, k)
+    if column:
+        found.add(SchemaChange("drop_column", table, found.span(toks), column=column))
+
+
+def _alter_rename(table: str, toks: list[Token], ws: list[str], found: _Changes) -> None:
+    """RENAME TO new (the table), RENAME [COLUMN] a TO b; RENAME CONSTRAINT is no change."""
+    at = found.span(toks)
+    if ws[1:2] == ["TO"]:
+        parts, _ = _name_at(toks, 2)
+        new = _normal([t.text for t in parts]) if parts else None
+        if new:
+            found.add(SchemaChange("rename_table", table, at, name=new))
+        return
+    if ws[1:2] in (["CONSTRAINT"], ["INDEX"], ["KEY"]):
+        return
+    k = 2 if ws[1:2] == ["COLUMN"] else 1
+    old, new = _column_name(toks, k), _column_name(toks, k + 2)
+    if old and new and ws[k + 1] == "TO":
+        found.add(SchemaChange("rename_column", table, at, column=old, name=new))
+
+
+def _alter_column(table: str, toks: list[Token], ws: list[str], found: _Changes) -> None:
+    """ALTER [COLUMN] c {TYPE t | SET DATA TYPE t} [COLLATE …] [USING …], SET / DROP NOT NULL;
+    the other column alterations (SET DEFAULT, SET STATISTICS, …) change no data."""
+    k = 2 if ws[1:2] == ["COLUMN"] else 1
+    column = _column_name(toks, k)
+    if not column or ws[k : k + 1] == ["CONSTRAINT"]:
+        return
+    rest = ws[k + 1 : k + 4]
+    at = found.span(toks)
+    if rest[:1] == ["TYPE"] or rest == ["SET", "DATA", "TYPE"]:
+        start = k + 2 if rest[:1] == ["TYPE"] else k + 4
+        end = next((j for j in _top_indices(toks, start) if ws[j] in {"USING", "COLLATE"}), None)
+        sql_type = normalise_type(found.text(toks[start:end]))
+        found.add(SchemaChange("alter_type", table, at, column=column, type=sql_type))
+    elif rest == ["SET", "NOT", "NULL"]:
+        found.add(SchemaChange("set_not_null", table, at, column=column))
+    elif rest == ["DROP", "NOT", "NULL"]:
+        found.add(SchemaChange("drop_not_null", table, at, column=column))
+
+
+def _alter_validate(table: str, toks: list[Token], ws: list[str], found: _Changes) -> None:
+    name = _column_name(toks, 2) if ws[1:2] == ["CONSTRAINT"] else ""
+    if name:
+        found.add(SchemaChange("validate_constraint", table, found.span(toks), name=name))
+
+
+_ALTER_ACTIONS = {
+    "ADD": _alter_add,
+    "DROP": _alter_drop,
+    "RENAME": _alter_rename,
+    "ALTER": _alter_column,
+    "VALIDATE": _alter_validate,
+}
+
+
+# -- DROP, SET, DML
+
+
+def _drop_changes(chunk: list[Token], words: list[str], found: _Changes) -> None:
+    """DROP TABLE a, b: one drop_table each; DROP INDEX [CONCURRENTLY] i: its table is not
+    written, so it stays unknown ("")."""
+    obj = words[1] if len(words) > 1 else ""
+    if obj == "TABLE":
+        for parts in _name_list(chunk, _skip(words, 2, {"IF", "EXISTS"})):
+            table = _normal([t.text for t in parts])
+            if table:
+                found.add(SchemaChange("drop_table", table, found.statement))
+    elif obj == "INDEX":
+        concurrently = words[2:3] == ["CONCURRENTLY"]
+        for parts in _name_list(chunk, _skip(words, 2, {"CONCURRENTLY", "IF", "EXISTS"})):
+            change = SchemaChange(
+                "drop_index",
+                "",
+                found.statement,
+                name=_object_name(parts),
+                concurrently=concurrently,
+            )
+            found.add(change)
+
+
+def _set_changes(chunk: list[Token], words: list[str], found: _Changes) -> None:
+    """SET [SESSION | LOCAL] lock_timeout {TO | =} value, unless the value turns it off."""
+    i = _skip(words, 1, {"SESSION", "LOCAL"})
+    if words[i : i + 1] != ["LOCK_TIMEOUT"]:
+        return
+    j = i + 2 if words[i + 1 : i + 2] in (["TO"], ["="]) else i + 1
+    if j < len(chunk) and not _NO_TIMEOUT.match(chunk[j].text.strip()):
+        found.add(SchemaChange("set_lock_timeout", "", found.statement))
+
+
+def _select_changes(chunk: list[Token], words: list[str], found: _Changes) -> None:
+    """`SELECT set_config('lock_timeout', '5s', …)`: the function form of SET."""
+    if "set_config" not in found.text(chunk).lower():
+        return
+    for j, word in enumerate(words):
+        if word != "SET_CONFIG" or j + 4 >= len(chunk):
+            continue
+        name, value = chunk[j + 2], chunk[j + 4]
+        if (
+            chunk[j + 1].token_type is TokenType.L_PAREN
+            and name.token_type in _STRING_TOKENS
+            and name.text.strip().lower() == "lock_timeout"
+            and value.token_type in (*_STRING_TOKENS, TokenType.NUMBER)
+            and not _NO_TIMEOUT.match(value.text.strip())
+        ):
+            found.add(SchemaChange("set_lock_timeout", "", found.statement))
+
+
+def _dml_changes(chunk: list[Token], words: list[str], found: _Changes) -> None:
+    """INSERT / UPDATE / DELETE anywhere in the statement (data-modifying CTEs too). An UPDATE or
+    DELETE has a WHERE when one follows it inside its own parentheses."""
+    groups = [0]  # the parenthesis each token is in: 0 outside, then one number per "("
+    opened = 0
+    last: dict[int, int] = {}  # parenthesis → index in found.changes of its UPDATE / DELETE
+    for j, word in enumerate(words):
+        tt = chunk[j].token_type
+        if tt is TokenType.L_PAREN:
+            opened += 1
+            groups.append(opened)
+        elif tt is TokenType.R_PAREN:
+            if len(groups) > 1:
+                groups.pop()
+        elif word == "WHERE":
+            k = last.pop(groups[-1], -1)
+            if k >= 0:
+                found.changes[k] = replace(found.changes[k], where=True)
+        elif word in _DML_WORDS and (kind_at := _dml_target(words, j)):
+            kind, at = kind_at
+            parts, _ = _name_at(chunk, _skip(words, at, {"ONLY"}))
+            table = _normal([t.text for t in parts]) if parts else None
+            if table:
+                if kind != "insert":
+                    last[groups[-1]] = len(found.changes)
+                found.add(SchemaChange(kind, table, found.statement, where=kind == "insert"))
+
+
+def _dml_target(words: list[str], j: int) -> tuple[str, int] | None:
+    """(kind, index of its table) when words[j] starts an INSERT INTO / UPDATE / DELETE FROM;
+    `FOR UPDATE`, `ON CONFLICT DO UPDATE` and MERGE's `THEN UPDATE` do not."""
+    word = words[j]
+    nxt = words[j + 1] if j + 1 < len(words) else ""
+    if word == "INSERT" and nxt == "INTO":
+        return "insert", j + 2
+    if word == "UPDATE" and (j == 0 or words[j - 1] not in {"FOR", "DO", "ON", "KEY", "THEN"}):
+        return "update", j + 1
+    if word == "DELETE" and nxt == "FROM":
+        return "delete", j + 2
+    return None
+
+
+def _truncate_changes(chunk: list[Token], words: list[str], found: _Changes) -> None:
+    """TRUNCATE [TABLE] [ONLY] a, b: every row of each deleted."""
+    for parts in _name_list(chunk, _skip(words, 1, {"TABLE", "ONLY"})):
+        table = _normal([t.text for t in parts])
+        if table:
+            found.add(SchemaChange("delete", table, found.statement, where=False))
+
+
+def _copy_changes(chunk: list[Token], words: list[str], found: _Changes) -> None:
+    """COPY t [(cols)] FROM …: rows inserted (COPY … TO only reads)."""
+    parts, _ = _name_at(chunk, 1)
+    table = _normal([t.text for t in parts]) if parts else None
+    if table and "FROM" in words:
+        found.add(SchemaChange("insert", table, found.statement))
+
+
+_CHANGE_READERS = {
+    "CREATE": _create_changes,
+    "ALTER": _alter_changes,
+    "DROP": _drop_changes,
+    "SET": _set_changes,
+    "SELECT": _select_changes,
+    "INSERT": _dml_changes,
+    "UPDATE": _dml_changes,
+    "DELETE": _dml_changes,
+    "WITH": _dml_changes,
+    "TRUNCATE": _truncate_changes,
+    "COPY": _copy_changes,
+}

@@ -10,6 +10,7 @@ from archlint.rules.communication import (
 from archlint.rules.data_ownership import SharedDatabase
 from archlint.rules.hardcoded_secret import HardcodedSecret
 from archlint.rules.meta import CouldNotParse, FileSkipped, UnusedSuppression
+from archlint.rules.migration_safety import MIGRATION_RULES
 from archlint.rules.openapi import InvalidOpenApi
 from archlint.rules.operability import (
     MissingHealthEndpoint,
@@ -34,4 +35,5 @@ BUILTIN_RULES = [
     ProbePathNotServed,
     MissingPagination,
     HardcodedSecret,
+    *MIGRATION_RULES,
 ]
