@@ -106,3 +106,5 @@ def test_safe_type_changes():
     assert not safe_type_change("numeric(10,2)", "numeric(12,4)")
     assert not safe_type_change("text", "varchar(100)")
     assert not safe_type_change("timestamp", "timestamptz")
+    assert safe_type_change("varchar", "text") and safe_type_change("text", "varchar")
+    assert not safe_type_change("char(5)", "text")  # char pads: the values change, a rewrite

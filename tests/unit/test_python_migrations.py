@@ -867,3 +867,42 @@ def test_sqlalchemy_model_and_table_columns():
     tables = orm_tables(source, "svc/app/models.py")
     assert tables["orders"].columns == ("id", "order_status", "note", "customer_id", "legacy_code")
     assert tables["audit_log"].columns == ("id", "action")
+
+
+def test_django_partial_or_expression_unique_constraints_are_unique_indexes():
+    source = textwrap.dedent(
+        """
+        from django.db import migrations, models
+        from django.db.models.functions import Lower
+
+
+        class Migration(migrations.Migration):
+            dependencies = [("account", "0002_email_verified")]
+
+            operations = [
+                migrations.AddConstraint(
+                    model_name="emailaddress",
+                    constraint=models.UniqueConstraint(
+                        condition=models.Q(("primary", True)),
+                        fields=("user",),
+                        name="unique_primary_email",
+                    ),
+                ),
+                migrations.AddConstraint(
+                    model_name="emailaddress",
+                    constraint=models.UniqueConstraint(Lower("email"), name="unique_lower_email"),
+                ),
+                migrations.AddConstraint(
+                    model_name="emailaddress",
+                    constraint=models.UniqueConstraint(fields=("email",), name="unique_email"),
+                ),
+            ]
+        """
+    )
+    m = migration(source, "account/migrations/0003_constraints.py")
+    kinds = [(c.kind, c.name, c.unique, c.constraint) for c in m.changes]
+    assert kinds == [
+        ("create_index", "unique_primary_email", True, ""),
+        ("create_index", "unique_lower_email", True, ""),
+        ("add_constraint", "unique_email", False, "unique"),
+    ]

@@ -1526,6 +1526,18 @@ class MigrationReader:
             column = self._known_column(model, field) if field else ""
             what = "check_not_null" if column else "check"
         elif kind == "UniqueConstraint":
+            if _kw_present(constraint, "condition", "include", "opclasses") or constraint.args:
+                # A partial, covering or expression unique constraint is a CREATE UNIQUE INDEX
+                # in PostgreSQL (not ALTER TABLE … ADD CONSTRAINT).
+                return [
+                    self._change(
+                        "create_index",
+                        self._model_table(model),
+                        loc,
+                        name=(_str(_arg(constraint, -1, "name")) or "").lower(),
+                        unique=True,
+                    )
+                ]
             what = "unique"
             single = _only(_strings(_arg(constraint, -1, "fields")))
             column = self._known_column(model, single) if single else ""
@@ -1642,3 +1654,7 @@ _DJANGO_CHANGES: dict[str, _DjangoHandler] = {
     "RunSQL": MigrationReader._run_sql,
     "RunPython": MigrationReader._run_python,
 }
+
+
+def _kw_present(call: ast.Call, *names: str) -> bool:
+    return any(kw.arg in names for kw in call.keywords)

@@ -49,6 +49,8 @@ def _migrations(system: System, svc: Service, paths: list[str]) -> list[_Migrati
         f = system.files.get(path)
         if f is None or (not is_production_path(path) and not _named(path, paths)):
             continue
+        if f.sql is not None and f.sql.migration == "flyway" and _UNDO.match(path):
+            continue  # a Flyway undo migration runs only on `flyway undo`, not forward
         if f.sql is not None and (f.sql.migration or _named(path, paths)):
             changes = [c for st in f.sql.statements for c in st.changes]
             found.append(_sql_migration(path, f.sql.migration, f.sql.version, changes))
@@ -65,6 +67,9 @@ def _migrations(system: System, svc: Service, paths: list[str]) -> list[_Migrati
                 )
             )
     return _in_order(found)
+
+
+_UNDO = re.compile(r"(?:.*/)?U\d[^/]*\Z", re.IGNORECASE)
 
 
 def _named(path: str, patterns: list[str]) -> bool:
@@ -156,6 +161,7 @@ class Step:
     checked_not_null: bool  # a validated CHECK (col IS NOT NULL) holds
     lock_timeout: bool  # SET lock_timeout earlier in the same migration
     new_index: bool = False  # drop_index of an index created in the same migration
+    added_at: Location | None = None  # where this migration added the column, if it did
 
 
 @dataclass
@@ -180,7 +186,7 @@ def replay(migrations: list[_Migration], exempt_new: bool = True) -> Iterator[St
     aliases: dict[str, str] = {}
     for mig in migrations:
         new_tables: set[str] = set()
-        new_columns: set[tuple[str, str]] = set()
+        new_columns: dict[tuple[str, str], Location] = {}
         new_indexes: set[str] = set()
         lock = False
         for ch in mig.changes:
@@ -199,6 +205,7 @@ def replay(migrations: list[_Migration], exempt_new: bool = True) -> Iterator[St
                 schema.checks.get((t, ch.column), False),
                 lock,
                 ch.name in new_indexes,
+                new_columns.get((t, ch.column)) if ch.column else None,
             )
             k = ch.kind
             if k == "create_table":
@@ -207,7 +214,7 @@ def replay(migrations: list[_Migration], exempt_new: bool = True) -> Iterator[St
             elif k in {"define_column", "add_column"}:
                 schema.tables.setdefault(t, {})[ch.column] = _Column(ch.type, ch.not_null)
                 if k == "add_column":
-                    new_columns.add((t, ch.column))
+                    new_columns[(t, ch.column)] = ch.location
             elif k == "drop_column":
                 cols.pop(ch.column, None)
             elif k == "drop_table":
@@ -221,7 +228,7 @@ def replay(migrations: list[_Migration], exempt_new: bool = True) -> Iterator[St
                 if ch.column in cols:
                     cols[ch.name] = cols.pop(ch.column)
                 if (t, ch.column) in new_columns:
-                    new_columns.add((t, ch.name))
+                    new_columns[(t, ch.name)] = new_columns[(t, ch.column)]
             elif k in {"alter_type", "set_not_null", "drop_not_null", "alter_field"}:
                 col = schema.tables.setdefault(t, {}).setdefault(ch.column, _Column())
                 if k in {"alter_type", "alter_field"} and ch.type:
@@ -363,7 +370,7 @@ class NonConcurrentIndex(_MigrationRule):
         elif ch.kind == "drop_index" and not step.new_index and not step.new_table:
             yield self.report(
                 step,
-                f"DROP INDEX {ch.name or ''} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock "
+                f"DROP INDEX{' ' + ch.name if ch.name else ''} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock "
                 "on the table: reads and writes wait. Use DROP INDEX CONCURRENTLY",
             )
 
@@ -380,7 +387,7 @@ class NotNullColumnWithoutDefault(_MigrationRule):
         ch = step.change
         if ch.kind != "add_column" or step.new_table:
             return
-        if ch.not_null and not ch.default and not ch.primary_key:
+        if (ch.not_null or ch.primary_key) and not ch.default:
             yield self.report(
                 step,
                 f"NOT NULL column {_where(step)} is added without a default: the migration "
@@ -424,8 +431,8 @@ class SetNotNull(_MigrationRule):
 
 
 _SAFE_WIDENING = (
-    (re.compile(r"varchar\(\d+\)"), re.compile(r"text|varchar")),
-    (re.compile(r"char\(\d+\)"), re.compile(r"text")),
+    (re.compile(r"varchar(\(\d+\))?"), re.compile(r"text|varchar")),
+    (re.compile(r"text"), re.compile(r"varchar")),
     (re.compile(r"cidr"), re.compile(r"inet")),
     (re.compile(r"numeric\(\d+(,\d+)?\)"), re.compile(r"numeric")),
     (re.compile(r"varbit\(\d+\)|bit varying\(\d+\)"), re.compile(r"varbit|bit varying")),
@@ -494,12 +501,14 @@ class ConstraintWithoutNotValid(_MigrationRule):
         ch = step.change
         if ch.kind != "add_constraint" or step.new_table:
             return
+        if step.added_at == ch.location and ch.constraint in {"foreign_key", "check"}:
+            return  # declared with the column it constrains (ADD COLUMN … REFERENCES): all NULL
         if ch.constraint in {"foreign_key", "check", "check_not_null"} and not ch.not_valid:
             what = "FOREIGN KEY" if ch.constraint == "foreign_key" else "CHECK"
             locks = (
                 "blocks writes to both tables"
                 if ch.constraint == "foreign_key"
-                else "blocks writes to the table"
+                else "blocks reads and writes (ACCESS EXCLUSIVE)"
             )
             yield self.report(
                 step,
@@ -512,7 +521,8 @@ class ConstraintWithoutNotValid(_MigrationRule):
             yield self.report(
                 step,
                 f"{what} constraint {ch.name + ' ' if ch.name else ''}on {_tname(step)} builds "
-                "its index while holding a lock that blocks writes. Build a unique index "
+                "its index under an ACCESS EXCLUSIVE lock: reads and writes wait. Build a unique "
+                "index "
                 f"CONCURRENTLY first, then ADD CONSTRAINT … {what} USING INDEX",
             )
 

@@ -1,0 +1,45 @@
+"""The migration rules through the CLI: options shared by the family, Flyway specifics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from conftest import archlint, write_tree
+
+
+def check(root: Path, *extra: str) -> list[dict[str, Any]]:
+    run = archlint("check", root, "--format", "json", "--no-cache", "--select", "ARC6", *extra)
+    assert run.code in (0, 1), run.err
+    return run.json()["findings"]  # type: ignore[no-any-return]
+
+
+PROJECT = {
+    "catalog/Dockerfile": "FROM python:3.12\n",
+    "catalog/app.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+    "catalog/db/migration/V1__init.sql": """
+        CREATE TABLE products (id bigint PRIMARY KEY, sku text NOT NULL);
+        """,
+    "catalog/db/migration/V2__sku_index.sql": """
+        SET lock_timeout = '5s';
+        CREATE INDEX products_sku_idx ON products (sku);
+        """,
+    # An undo migration runs only on `flyway undo`: not a forward change.
+    "catalog/db/migration/U2__sku_index.sql": """
+        DROP INDEX products_sku_idx;
+        """,
+}
+
+
+def test_flyway_undo_migrations_are_not_forward_changes(project):
+    write_tree(project, PROJECT)
+    found = {(f["code"], f["path"], f["line"]) for f in check(project)}
+    assert found == {("ARC601", "catalog/db/migration/V2__sku_index.sql", 2)}
+
+
+def test_a_family_table_sets_the_dialect_and_large_tables_for_every_migration_rule(project):
+    write_tree(project, {**PROJECT, "archlint.toml": '[rules.ARC6]\nlarge-tables = ["prod*"]\n'})
+    (f,) = check(project)
+    assert f["level"] == "error"  # a large table raises the level
+    write_tree(project, {"archlint.toml": '[rules.ARC6]\ndialect = "mysql"\n'})
+    assert check(project) == []  # CONCURRENTLY is PostgreSQL's: ARC601 stays silent
