@@ -535,3 +535,31 @@ def test_calls_on_call_results_do_not_break_the_reader(project: Path) -> None:
     run = archlint("graph", project, "--format", "json", "--no-cache")
     assert run.code == 0 and "internal error" not in run.err
     assert endpoints(run.json()) == {"GET /"}
+
+
+def test_a_project_router_subclass_keeps_its_prefix(project: Path) -> None:
+    write_tree(
+        project,
+        {
+            "api/server.py": """
+                from fastapi import APIRouter, FastAPI
+
+                class OrbitRouter(APIRouter):
+                    pass
+
+                app = FastAPI()
+            """,
+            "api/flows.py": """
+                from api.server import OrbitRouter, app
+
+                router = OrbitRouter(prefix="/flows", tags=["flows"])
+
+                @router.get("/{flow_id}")
+                async def read_flow(flow_id: str):
+                    return {}
+
+                app.include_router(router, prefix="/api")
+            """,
+        },
+    )
+    assert endpoints(graph(project)) == {"GET /api/flows/{flow_id}"}

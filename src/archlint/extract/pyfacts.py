@@ -830,6 +830,9 @@ class FactCollector:
         short = func.rsplit(".", 1)[-1]
         # An app / router object.
         spec = _APP_CONSTRUCTORS.get(func) or (_APP_SHORT.get(short) if func == short else None)
+        if spec is None and short.endswith("Router") and _kw(call, "prefix") is not None:
+            # A project's APIRouter subclass (prefect's `PrefectRouter(prefix="/flows")`).
+            spec = _APP_CONSTRUCTORS["fastapi.APIRouter"]
         if spec is not None and (owner == "" or owner == scope.function):
             framework, kind, prefix_kw = spec
             prefix = _kw(call, prefix_kw) if prefix_kw else None
