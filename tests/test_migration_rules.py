@@ -43,3 +43,23 @@ def test_a_family_table_sets_the_dialect_and_large_tables_for_every_migration_ru
     assert f["level"] == "error"  # a large table raises the level
     write_tree(project, {"archlint.toml": '[rules.ARC6]\ndialect = "mysql"\n'})
     assert check(project) == []  # CONCURRENTLY is PostgreSQL's: ARC601 stays silent
+
+
+def test_migrations_outside_any_service_are_checked_too(project):
+    # A repository of database migrations only: no app, no compose.
+    write_tree(
+        project,
+        {
+            "db/migration/V1__init.sql": "CREATE TABLE accounts (id bigint PRIMARY KEY);\n",
+            "db/migration/V2__audit.sql": """
+                SET lock_timeout = '5s';
+                CREATE INDEX accounts_id_idx ON accounts (id);
+                CREATE TABLE audit_log (at timestamptz, what text);
+                """,
+        },
+    )
+    found = {(f["code"], f["path"], f["line"]) for f in check(project)}
+    assert found == {
+        ("ARC601", "db/migration/V2__audit.sql", 2),
+        ("ARC608", "db/migration/V2__audit.sql", 3),
+    }

@@ -283,6 +283,16 @@ _SHARED_OPTIONS = (
 )
 
 
+def _with_unowned(system: System, owned: list[Service]) -> list[Service]:
+    """The services, plus the files no service holds (a repository of migrations only, a
+    library shipping its migrations) as one more, unnamed, set of migrations."""
+    held = {p for svc in system.services.values() for p in svc.files}
+    rest = sorted(p for p in system.files if p not in held)
+    if not rest:
+        return owned
+    return [*owned, Service(name="", roots=[""], source="code", files=rest)]
+
+
 class _MigrationRule(ProjectRule):
     default_level = Level.WARNING
     tags: ClassVar[tuple[str, ...]] = ("migrations", "postgresql")
@@ -295,7 +305,7 @@ class _MigrationRule(ProjectRule):
             "postgresql",
         }:
             return
-        for svc in services(system):
+        for svc in _with_unowned(system, services(system)):
             migrations = _migrations(system, svc, list(self.options["paths"]))
             if migrations:
                 yield from self.check_service(system, svc, migrations)
