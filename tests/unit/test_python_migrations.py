@@ -906,3 +906,29 @@ def test_django_partial_or_expression_unique_constraints_are_unique_indexes():
         ("create_index", "unique_lower_email", True, ""),
         ("add_constraint", "unique_email", False, "unique"),
     ]
+
+
+def test_django_operations_behind_a_settings_switch_take_the_first_branch():
+    source = textwrap.dedent(
+        """
+        from django.conf import settings
+        from django.db import migrations, models
+
+
+        class Migration(migrations.Migration):
+            dependencies = [("account", "0002_email_max_length")]
+
+            operations = (
+                [
+                    migrations.AddIndex(
+                        model_name="emailaddress",
+                        index=models.Index(fields=["email"], name="account_email_idx"),
+                    ),
+                ]
+                if getattr(settings, "ACCOUNT_UNIQUE_EMAIL", True)
+                else []
+            ) + [migrations.RunPython(migrations.RunPython.noop)]
+        """
+    )
+    m = migration(source, "account/migrations/0003_email_idx.py")
+    assert [(c.kind, c.name) for c in m.changes] == [("create_index", "account_email_idx")]

@@ -1260,8 +1260,17 @@ class MigrationReader:
             elif target.id == "operations":
                 operations = value
         self._tx = self.atomic
-        if isinstance(operations, (ast.List, ast.Tuple)):
-            self._operations(operations.elts)
+        # `operations = [...] if getattr(settings, "X", True) else []`: the first branch, the
+        # one the project's default settings take (allauth); `[...] + [...]` concatenations.
+        parts = [operations]
+        while parts:
+            part = parts.pop(0)
+            if isinstance(part, ast.IfExp):
+                parts.insert(0, part.body)
+            elif isinstance(part, ast.BinOp) and isinstance(part.op, ast.Add):
+                parts[:0] = [part.left, part.right]
+            elif isinstance(part, (ast.List, ast.Tuple)):
+                self._operations(part.elts)
 
     def _operations(self, operations: list[ast.expr]) -> None:
         for op in operations:

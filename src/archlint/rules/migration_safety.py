@@ -372,7 +372,8 @@ class NonConcurrentIndex(_MigrationRule):
             name = f" {ch.name}" if ch.name else ""
             yield self.report(
                 step,
-                f"CREATE INDEX{name} on {_tname(step)} without CONCURRENTLY blocks every write to "
+                f"CREATE {'UNIQUE ' if ch.unique else ''}INDEX{name} on {_tname(step)} without "
+                "CONCURRENTLY blocks every write to "
                 "the table until the index is built. Use CREATE INDEX CONCURRENTLY (Alembic "
                 "`postgresql_concurrently=True` in an autocommit block, Django "
                 "`AddIndexConcurrently`)",
