@@ -563,3 +563,9 @@ def test_a_project_router_subclass_keeps_its_prefix(project: Path) -> None:
         },
     )
     assert endpoints(graph(project)) == {"GET /api/flows/{flow_id}"}
+
+
+def test_a_one_app_project_is_named_after_its_folder_without_a_release_version(tmp_path: Path) -> None:
+    root = tmp_path / "shopfront-2.4.1"
+    write_tree(root, {"app.py": "from flask import Flask\napp = Flask(__name__)\n"})
+    assert [s["name"] for s in graph(root)["services"]] == ["shopfront"]

@@ -500,12 +500,11 @@ class _Builder:
                 for r in s.roots
             ):
                 continue
-            name = posixpath.basename(folder) or self.system.root.name or "app"
+            name = posixpath.basename(folder) or _project_name(self.system.root.name)
             svc = self._add(Service(name, [folder], "code"))
             svc.hosts.add(name.lower())
         if not self.system.services and apps:
-            name = self.system.root.name or "app"
-            self._add(Service(name, [""], "code"))
+            self._add(Service(_project_name(self.system.root.name), [""], "code"))
 
     def _assign_files(self) -> None:
         for path in self.files:
@@ -663,6 +662,11 @@ class _Builder:
                 for ep in eps:
                     unique.setdefault((ep.method, ep.path), ep)
                 call.reached_from = tuple(unique.values())
+
+
+def _project_name(folder: str) -> str:
+    """The project folder's name without an sdist or release version (`pretix-2024.8.0`)."""
+    return re.sub(r"[-_]v?\d+(\.\d+)*([a-z]+\d*)?\Z", "", folder) or folder or "app"
 
 
 class SuffixIndex:
