@@ -569,3 +569,42 @@ def test_a_one_app_project_is_named_after_its_folder_without_a_release_version(t
     root = tmp_path / "shopfront-2.4.1"
     write_tree(root, {"app.py": "from flask import Flask\napp = Flask(__name__)\n"})
     assert [s["name"] for s in graph(root)["services"]] == ["shopfront"]
+
+
+def test_django_generic_class_views_keep_the_methods_they_inherit(project: Path) -> None:
+    write_tree(
+        project,
+        {
+            "manage.py": "import django\n",
+            "shop/views.py": """
+                from django.views.generic import DetailView, ListView
+                from django.views.generic.edit import CreateView
+
+                class OrderList(ListView):
+                    def post(self, request):
+                        ...
+
+                class OrderNew(CreateView):
+                    pass
+
+                class OrderDetail(DetailView):
+                    pass
+            """,
+            "shop/urls.py": """
+                from django.urls import path
+                from . import views
+                urlpatterns = [
+                    path("orders/", views.OrderList.as_view()),
+                    path("orders/new/", views.OrderNew.as_view()),
+                    path("orders/<int:pk>/", views.OrderDetail.as_view()),
+                ]
+            """,
+        },
+    )
+    assert endpoints(graph(project)) == {
+        "GET /orders/",
+        "POST /orders/",
+        "GET /orders/new/",
+        "POST /orders/new/",
+        "GET /orders/{pk}/",
+    }

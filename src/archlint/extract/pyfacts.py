@@ -197,6 +197,19 @@ _DRF_GENERIC_METHODS = {
     "RetrieveDestroyAPIView": ("GET", "DELETE"),
     "RetrieveUpdateDestroyAPIView": ("GET", "PUT", "PATCH", "DELETE"),
 }
+# Django's generic class-based views (django.views.generic): what they serve without a method
+# of their own.
+_DJANGO_GENERIC_METHODS = {
+    "TemplateView": ("GET",),
+    "RedirectView": ("GET",),
+    "ListView": ("GET",),
+    "DetailView": ("GET",),
+    "ArchiveIndexView": ("GET",),
+    "FormView": ("GET", "POST"),
+    "CreateView": ("GET", "POST"),
+    "UpdateView": ("GET", "POST"),
+    "DeleteView": ("GET", "POST"),
+}
 _VIEWSET_ACTIONS = {
     "ModelViewSet": ("list", "create", "retrieve", "update", "partial_update", "destroy"),
     "ReadOnlyModelViewSet": ("list", "retrieve"),
@@ -2216,6 +2229,12 @@ class FactCollector:
                 for b in short:
                     if b in _DRF_GENERIC_METHODS:
                         methods = tuple(dict.fromkeys((*methods, *_DRF_GENERIC_METHODS[b])))
+                for b in bases:
+                    if b.startswith("django.views.") and b.rsplit(".", 1)[-1] in (
+                        _DJANGO_GENERIC_METHODS
+                    ):
+                        inherited = _DJANGO_GENERIC_METHODS[b.rsplit(".", 1)[-1]]
+                        methods = tuple(dict.fromkeys((*methods, *inherited)))
             acts: list[str] = []
             for b in short:
                 acts.extend(_VIEWSET_ACTIONS.get(b, ()))
