@@ -608,3 +608,27 @@ def test_django_generic_class_views_keep_the_methods_they_inherit(project: Path)
         "POST /orders/new/",
         "GET /orders/{pk}/",
     }
+
+
+def test_routes_registered_in_a_loop_are_unresolved_not_wildcards(project: Path) -> None:
+    write_tree(
+        project,
+        {
+            "app.py": """
+                from flask import Flask
+                from handlers import get_endpoints
+
+                app = Flask(__name__)
+
+                for http_path, handler, methods in get_endpoints():
+                    app.add_url_rule(http_path, handler.__name__, handler, methods=methods)
+
+                @app.route("/health")
+                def health():
+                    return "ok"
+            """,
+        },
+    )
+    data = graph(project)
+    assert endpoints(data) == {"GET /health"}
+    assert {(u["file"], u["line"]) for u in data["unresolved"]} == {("app.py", 7)}

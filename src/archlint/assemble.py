@@ -795,6 +795,17 @@ class _ServiceModel:
                 parents[key].append((parent, mount_prefix, replaces))
         seen_eps: set[tuple[str, str, str]] = set()
         for _path, route, py in routes:
+            if route.path.parts and not any(
+                p.kind == "lit" and p.value.strip("/^$") for p in route.path.parts
+            ):
+                resolved = self.resolver.resolve(route.path)
+                if resolved.unresolved and re.fullmatch(r"/?(\{[^{}]*\}/?)+", resolved.text):
+                    # `for rule in RULES: app.add_url_rule(rule, …)`: the path is run-time
+                    # data; a `/{rule}` wildcard would match every path of the service.
+                    self.b.system.unresolved.append(
+                        (route.location, f"route path {route.path.text!r} is computed at run time")
+                    )
+                    continue
             owner = route.owner
             if owner and not owner.startswith(("urls:", "list:")):
                 owner = owner_keys.find(owner, py.module) or owner
