@@ -9,6 +9,7 @@ variable set in docker-compose) is kept as names and `Expr` parts for the assemb
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -2085,7 +2086,8 @@ class FactCollector:
                 )
         elif method in {"delay", "apply_async", "s", "si", "signature"} and receiver:
             callee = self._callee(receiver, scope)
-            if callee:
+            # `inspect.signature(fn)` is not a Celery task signature
+            if callee and callee.split(".", 1)[0] not in sys.stdlib_module_names:
                 self.brokers.append(
                     BrokerUse(
                         "celery",
