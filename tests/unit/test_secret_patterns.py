@@ -1105,3 +1105,15 @@ def test_provider_tokens_are_reported_under_any_name(value: str) -> None:
     detector = judge_named_value("some_setting", value)
     assert detector is not None
     assert detector == scan_text(value)[0].detector
+
+
+def test_uri_templates_with_unknown_schemes_and_word_passwords_are_not_secrets() -> None:
+    prose = "URIs of the form 'models://scope:prefix@databricks/model-name/stage-or-version'"
+    assert scan_text(prose) == []
+    # A real password in an unknown scheme, or a word password in a database URL, still is.
+    assert [m.detector for m in scan_text("tracker://ops:Kq7vR2pZ@tracker.internal/x")] == [
+        "password in connection URL"
+    ]
+    assert [m.detector for m in scan_text("postgresql://app:ledgerkeeper@db:5432/ledger")] == [
+        "password in connection URL"
+    ]

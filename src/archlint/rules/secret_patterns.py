@@ -733,9 +733,32 @@ def _scan_urls(text: str) -> list[TokenMatch]:
             continue
         if scheme.start() > 0 and _SCHEME_CHAR.match(text, scheme.start() - 1):
             continue  # a "scheme" longer than 32 characters is no URL scheme
-        if _url_password_is_real(m.group("user"), m.group("password"), m.group("host")):
+        password = m.group("password")
+        if _url_password_is_real(m.group("user"), password, m.group("host")):
+            if (
+                scheme.group().lower() not in _CREDENTIAL_SCHEMES
+                and password.isalpha()
+                and (password.islower())
+            ):
+                # `models://scope:prefix@databricks/…` in a message: an unknown scheme with a
+                # plain word for a password is a URI template, not a credential.
+                continue
             found.append(TokenMatch("password in connection URL", *m.span("password")))
     return found
+
+
+# Schemes that carry credentials: databases, brokers, caches, web and file transfer.
+_CREDENTIAL_SCHEMES = frozenset(
+    {
+        *("postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2"),
+        *("postgresql+asyncpg", "mysql", "mysql+pymysql", "mysql+mysqldb", "mariadb"),
+        *("mssql", "mssql+pyodbc", "oracle", "sqlserver", "jdbc:postgresql", "cockroachdb"),
+        *("mongodb", "mongodb+srv", "redis", "rediss", "amqp", "amqps", "kafka", "nats"),
+        *("memcached", "elasticsearch", "clickhouse", "neo4j", "bolt", "cassandra", "couchdb"),
+        *("http", "https", "ftp", "ftps", "sftp", "ssh", "smtp", "smtps", "imap", "imaps"),
+        *("ldap", "ldaps", "git", "svn", "s3", "sqs", "snowflake", "trino", "presto"),
+    }
+)
 
 
 # ADO.NET / ODBC / libpq keyword connection strings: "Server=db;User Id=app;Password=…;",
