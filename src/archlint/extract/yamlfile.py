@@ -7,6 +7,7 @@ shared nodes that the walk visits once (so a billion-laughs document costs what 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ruamel.yaml import YAML
@@ -50,12 +51,19 @@ def _is_plain_text(node: ScalarNode) -> bool:
     return node.tag is None or node.tag.endswith(":str") or node.tag == "tag:yaml.org,2002:str"
 
 
+_TEMPLATE = re.compile(r"\{\{-?\s*(?:\.|include\b|template\b|if\b|range\b|with\b|end\b|toYaml\b|\$)")
+
+
 def read_yaml(text: str, path: str) -> YamlFacts:
     """Compose every document; collect named scalar values and what the documents look like."""
     facts = YamlFacts()
     try:
         documents = list(_new_yaml().compose_all(text))
     except MarkedYAMLError as exc:
+        if _TEMPLATE.search(text):
+            # A Helm / Go template (`{{- include "x" . | nindent 4 }}`) is YAML only once
+            # rendered: skipped without a finding; the rendered manifests are what to check.
+            return facts
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         # The problem text only (e.g. "found character '\t' that cannot start any token"), never
