@@ -632,3 +632,29 @@ def test_routes_registered_in_a_loop_are_unresolved_not_wildcards(project: Path)
     data = graph(project)
     assert endpoints(data) == {"GET /health"}
     assert {(u["file"], u["line"]) for u in data["unresolved"]} == {("app.py", 7)}
+
+
+def test_a_flask_restx_api_built_on_a_blueprint_serves_under_its_prefix(project: Path) -> None:
+    write_tree(
+        project,
+        {
+            "app.py": """
+                from flask import Blueprint, Flask
+                from flask_restx import Api, Namespace, Resource
+
+                bp = Blueprint("api", __name__, url_prefix="/api/v1")
+                api = Api(bp, doc="/docs")
+                ns = Namespace("slots")
+                api.add_namespace(ns)
+
+                @ns.route("/<int:slot_id>")
+                class Slot(Resource):
+                    def get(self, slot_id):
+                        return {}
+
+                app = Flask(__name__)
+                app.register_blueprint(bp)
+            """,
+        },
+    )
+    assert endpoints(graph(project)) == {"GET /api/v1/slots/{slot_id}"}

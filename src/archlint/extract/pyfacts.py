@@ -858,6 +858,18 @@ class FactCollector:
             app = App(name, framework, kind, prefix_expr, self.locate(call))
             self.apps.append(app)
             self.app_vars[name] = app
+            host = (call.args[0] if call.args else None) or _kw(call, "app")
+            if short == "Api" and framework == "flask" and isinstance(host, ast.Name):
+                # flask-restx / flask-restful `Api(bp)`: the API serves under the blueprint
+                self.mounts.append(
+                    Mount(
+                        self._owner_name(host.id),
+                        name,
+                        Expr((), ""),
+                        self.locate(call),
+                        "flask",
+                    )
+                )
             if framework == "starlette":
                 routes = _kw(call, "routes")
                 if routes is not None:
