@@ -658,3 +658,37 @@ def test_a_flask_restx_api_built_on_a_blueprint_serves_under_its_prefix(project:
         },
     )
     assert endpoints(graph(project)) == {"GET /api/v1/slots/{slot_id}"}
+
+
+def test_an_aiohttp_sub_app_built_by_a_factory_serves_under_its_mount(project: Path) -> None:
+    write_tree(
+        project,
+        {
+            "svc/api.py": """
+                from aiohttp import web
+
+                routes = web.RouteTableDef()
+
+                @routes.get("/vehicles")
+                async def vehicles(request):
+                    return web.json_response([])
+
+                def create_api_app() -> web.Application:
+                    api = web.Application()
+                    api.add_routes(routes)
+                    api.router.add_get("/ping", ping)
+                    return api
+
+                async def ping(request):
+                    return web.Response(text="pong")
+            """,
+            "svc/main.py": """
+                from aiohttp import web
+                from svc.api import create_api_app
+
+                app = web.Application()
+                app.add_subapp("/api/v2", create_api_app())
+            """,
+        },
+    )
+    assert endpoints(graph(project)) == {"GET /api/v2/ping", "GET /api/v2/vehicles"}

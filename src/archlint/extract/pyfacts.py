@@ -1742,7 +1742,27 @@ class FactCollector:
             )
         )
 
+    def _app_factory(self, function: str, app: App, node: ast.Return) -> None:
+        """`def create_app(): api = web.Application(); …; return api`: the factory stands for
+        the app it builds, so `add_subapp("/v2", create_app())` mounts that app."""
+        if function in self.app_vars:
+            return
+        factory = App(function, app.framework, "router", None, self.locate(node))
+        self.apps.append(factory)
+        self.app_vars[function] = factory
+        self.mounts.append(
+            Mount(
+                f"{self.module}.{function}" if self.module else function,
+                f"{self.module}.{app.var}" if self.module else app.var,
+                Expr((), ""),
+                self.locate(node),
+                app.framework,
+            )
+        )
+
     def _child_name(self, node: ast.AST, scope: Scope) -> str:
+        if isinstance(node, ast.Call) and not node.args and not node.keywords:
+            node = node.func  # a factory call: `add_subapp("/v2", create_api_app())`
         dotted = _dotted(node)
         if not dotted:
             return ""
@@ -2122,6 +2142,9 @@ class FactCollector:
         info = self.functions.get(scope.function) if scope.function else None
         value = node.value
         if info is None or value is None:
+            return
+        if isinstance(value, ast.Name) and value.id in self.app_vars and "." not in scope.function:
+            self._app_factory(scope.function, self.app_vars[value.id], node)
             return
         if isinstance(value, ast.Tuple) and value.elts:
             value = value.elts[0]
