@@ -325,13 +325,20 @@ class _MigrationRule(ProjectRule):
         return level or self.level
 
     def report(
-        self, step: Step, message: str, *, level: Level | None = None, key: str = ""
+        self,
+        step: Step,
+        message: str,
+        *,
+        level: Level | None = None,
+        key: str = "",
+        related: Iterable[tuple[Location, str]] = (),
     ) -> Finding:
         ch = step.change
         return self.finding(
             message,
             ch.location,
             level=self.level_for(step.table, level),
+            related=related,
             fingerprint=f"{step.migration.id}|{ch.kind}|{step.table}.{ch.column}{ch.name}|{key}",
         )
 
@@ -574,6 +581,7 @@ class BreakingSchemaChange(_MigrationRule):
                     "change first, then drop or rename in a later release (expand, migrate, "
                     "contract)",
                     level=Level.ERROR,
+                    related=[(loc, f"still uses {ch.column or step.table}") for loc, _ in refs[:5]],
                 )
             else:
                 yield self.report(
