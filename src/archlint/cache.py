@@ -10,14 +10,37 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 from archlint.model import FileResult
-from archlint.serde import from_jsonable, to_jsonable
+from archlint.serde import from_jsonable, loads, to_jsonable
 
 CACHE_FORMAT = 1
-_README = "Signature: 8a477f597d28d172789f06886806bc55\n# archlint cache; safe to delete.\n"
+_SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"  # the CACHEDIR.TAG standard's
+_README = f"{_SIGNATURE}\n# archlint cache; safe to delete.\n"
+
+
+def is_cache(directory: Path) -> bool:
+    """Is `directory` an archlint cache (its CACHEDIR.TAG written by us)?"""
+    try:
+        return (directory / "CACHEDIR.TAG").read_text(encoding="utf-8") == _README
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def clean(directory: Path) -> int:
+    """Delete an archlint cache folder; returns the number of entries it held. Raises
+    ValueError, deleting nothing, when the folder exists but is not an archlint cache (a
+    mistyped `cache-dir` must not cost anyone their files)."""
+    if not directory.exists():
+        return 0
+    if not directory.is_dir() or not is_cache(directory):
+        raise ValueError(f"{directory} is not an archlint cache (no archlint CACHEDIR.TAG in it)")
+    entries = sum(1 for _ in directory.glob("v*/*/*/*.json"))
+    shutil.rmtree(directory)
+    return entries
 
 
 class Cache:
@@ -37,7 +60,7 @@ class Cache:
     def get(self, path: str, content_hash: str) -> FileResult | None:
         try:
             raw = self._entry(self.key(path, content_hash)).read_bytes()
-            result = from_jsonable(FileResult, json.loads(raw))
+            result = from_jsonable(FileResult, loads(raw))
         except (OSError, ValueError, TypeError, RecursionError):
             return None
         if result.facts.path != path or result.facts.content_hash != content_hash:

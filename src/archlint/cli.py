@@ -1,5 +1,5 @@
-"""Command line: `archlint check`, `archlint init`, `archlint graph`, `archlint rules`,
-`archlint explain`.
+"""Command line: `archlint check`, `archlint init`, `archlint graph`, `archlint clean`,
+`archlint rules`, `archlint explain`.
 
 Exit codes: 0 no finding at or above the fail level; 1 findings; 2 usage, config or internal error.
 """
@@ -168,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     init.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="worker processes")
 
+    clean = sub.add_parser("clean", help="delete the project's cache folder (.archlint_cache)")
+    clean.add_argument(
+        "path", nargs="?", default=".", metavar="PATH", help="the project (default: .)"
+    )
+    clean.add_argument("--config", metavar="FILE", help="archlint.toml or pyproject.toml to use")
+
     rules = sub.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rules.add_argument("--config", metavar="FILE", help="config whose plug-ins to include")
@@ -196,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_rules(args)
         if args.command == "graph":
             return cmd_graph(args)
+        if args.command == "clean":
+            return cmd_clean(args)
         if args.command == "init":
             from archlint.init_config import cmd_init
 
@@ -301,6 +309,33 @@ def cmd_graph(args: argparse.Namespace) -> int:
         sys.stderr.write(unresolved_report(result.system))
     for note in result.notifications:
         print(f"archlint: warning: {note.message}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    """Delete the cache folder of the project at PATH (its `cache-dir`, default .archlint_cache)."""
+    from archlint.cache import clean
+    from archlint.engine import resolve_root
+
+    given = Path(args.path)
+    if not given.is_dir():
+        raise UsageError(f"not a folder: {given}")
+    cfg_path = Path(args.config) if args.config else None
+    if cfg_path is not None and not cfg_path.is_file():
+        raise UsageError(f"config file not found: {cfg_path}")
+    root, found = resolve_root([given], cfg_path)
+    config = load_file(found) if found else None
+    target = root / (config.cache_dir if config else ".archlint_cache")
+    if not target.exists():
+        print(f"archlint: no cache to remove ({shown_path(target)} does not exist)")
+        return EXIT_OK
+    try:
+        entries = clean(target)
+    except ValueError as exc:
+        raise UsageError(f"{exc}; not deleted") from None
+    except OSError as exc:
+        raise UsageError(f"cannot delete {shown_path(target)}: {exc.strerror}") from None
+    print(f"archlint: removed {shown_path(target)} ({entries} cached files)")
     return EXIT_OK
 
 

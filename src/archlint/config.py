@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from archlint.errors import UsageError
+from archlint.extract.budget import DEFAULT_MAX_FILE_TIME
 from archlint.model import Level
 
 FAIL_ON = ("error", "warning", "note", "none")
@@ -38,6 +39,7 @@ class Config:
     plugins: list[str] = field(default_factory=list)
     respect_gitignore: bool = True
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    max_file_time: float = DEFAULT_MAX_FILE_TIME  # seconds per file; 0: no limit
     cache_dir: str = ".archlint_cache"
     baseline: str | None = None  # relative to the config file's folder
     sarif_category: str | None = None
@@ -97,6 +99,7 @@ def parse_table(table: dict[str, Any], path: Path, in_pyproject: bool) -> Config
         "plugins",
         "respect-gitignore",
         "max-file-size",
+        "max-file-time",
         "cache-dir",
         "baseline",
         "sarif-category",
@@ -134,6 +137,14 @@ def parse_table(table: dict[str, Any], path: Path, in_pyproject: bool) -> Config
             if size is None:
                 raise err(key, 'a size in bytes, or a string such as "5MB"')
             cfg.max_file_size = size
+        elif key == "max-file-time":
+            if (
+                not isinstance(value, int | float)
+                or isinstance(value, bool)
+                or not 0 <= value < 1e6
+            ):
+                raise err(key, "a number of seconds (0: no limit)")
+            cfg.max_file_time = float(value)
         elif key == "cache-dir":
             if not isinstance(value, str) or not value:
                 raise err(key, "a folder path")

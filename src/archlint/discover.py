@@ -274,6 +274,8 @@ class _Walker:
                         entry.name in DEFAULT_EXCLUDED_DIRS
                         or entry.name.endswith(".egg-info")
                         or os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))  # a virtualenv
+                        # a cache folder (ours under any `cache-dir` name, or another tool's)
+                        or os.path.exists(os.path.join(entry.path, "CACHEDIR.TAG"))
                         or self.ignored(rel, True, ignores)
                     ):
                         continue

@@ -18,12 +18,14 @@ from typing import Any
 
 import archlint
 from archlint import baseline as baselines
+from archlint import redact
 from archlint.assemble import System, assemble
 from archlint.cache import Cache
 from archlint.config import Config, find_config, find_repo_root, load_file
 from archlint.discover import discover
 from archlint.errors import UsageError
 from archlint.extract import content_hash, extract_file, run_file_rules
+from archlint.extract.budget import FileTimeout, time_budget
 from archlint.filtering import PerFileIgnores, apply_filters
 from archlint.gitdiff import changed_lines
 from archlint.model import (
@@ -269,6 +271,7 @@ class _WorkerSpec:
     base: str
     file_rules: tuple[tuple[str, dict[str, Any], str], ...]
     max_file_size: int
+    max_file_time: float
     cache_dir: str | None
     settings_key: str
 
@@ -284,25 +287,47 @@ class _Worker:
             assert issubclass(cls, FileRule)
             self.rules.append(cls(options, Level(level)))
         self.max_file_size = spec.max_file_size
+        self.max_file_time = spec.max_file_time
         self.cache = Cache(Path(spec.cache_dir), spec.settings_key) if spec.cache_dir else None
 
-    def run(self, src: SourceFile) -> tuple[FileResult, bool]:
+    def _read(self, src: SourceFile) -> bytes | FileResult:
         try:
             with open(src.abs_path, "rb") as fh:
-                data = fh.read(self.max_file_size + 1)
+                return fh.read(self.max_file_size + 1)
         except OSError as exc:
             reason = f"cannot read ({exc.strerror or type(exc).__name__})"
-            return run_file_rules(
-                FileFacts(src.path, src.kind, "", skipped=reason), "", self.rules
-            ), False
+            return run_file_rules(FileFacts(src.path, src.kind, "", skipped=reason), "", self.rules)
+
+    def lookup(self, src: SourceFile) -> tuple[FileResult, bool] | None:
+        """The cached result of a file (or its result when it cannot be read); None when it
+        must be extracted. The main process looks every file up before starting workers, so
+        a warm run starts none and a run with a few changed files extracts them in-process."""
+        if self.cache is None:
+            return None
+        data = self._read(src)
+        if isinstance(data, FileResult):
+            return data, False
+        hit = self.cache.get(src.path, content_hash(data))
+        return None if hit is None else (hit, True)
+
+    def run(self, src: SourceFile) -> tuple[FileResult, bool]:
+        data = self._read(src)
+        if isinstance(data, FileResult):
+            return data, False
         digest = content_hash(data)
         if self.cache is not None:
             hit = self.cache.get(src.path, digest)
             if hit is not None:
                 return hit, True
-        result = extract_file(src, data, self.rules, self.max_file_size, digest)
+        try:
+            with time_budget(self.max_file_time):
+                result = extract_file(src, data, self.rules, self.max_file_size, digest)
+        except FileTimeout:  # reported, never cached: another machine may be fast enough
+            reason = f"took longer than max-file-time ({self.max_file_time:g} s) to read"
+            facts = FileFacts(src.path, src.kind, digest, skipped=reason)
+            return run_file_rules(facts, "", self.rules), False
         if self.cache is not None and not result.notifications:
-            self.cache.put(result)
+            self.cache.put(redact.for_cache(result, data))
         return result, False
 
 
@@ -365,18 +390,24 @@ def run(
         base=str(settings.root),
         file_rules=tuple((r.code, dict(r.options), r.level.value) for r in file_rules),
         max_file_size=cfg.max_file_size,
+        max_file_time=cfg.max_file_time,
         cache_dir=str(cache_dir) if cache_dir else None,
         settings_key=settings_key(file_rules, f"{cfg.max_file_size}"),
     )
     jobs = jobs or os.cpu_count() or 1
     local = _Worker(spec)  # serial extraction, and ARC004 for paths discovery could not enter
-    results: list[tuple[FileResult, bool]]
-    if jobs > 1 and len(sources) >= PARALLEL_THRESHOLD:
+    looked_up = [local.lookup(src) for src in sources]
+    misses = [src for src, hit in zip(sources, looked_up, strict=True) if hit is None]
+    extracted: list[tuple[FileResult, bool]]
+    if jobs > 1 and len(misses) >= PARALLEL_THRESHOLD:
         with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(spec,)) as pool:
-            chunk = max(1, len(sources) // (jobs * 8))
-            results = list(pool.map(_work, sources, chunksize=chunk))
+            chunk = max(1, len(misses) // (jobs * 8))
+            extracted = list(pool.map(_work, misses, chunksize=chunk))
     else:
-        results = [local.run(src) for src in sources]
+        extracted = [local.run(src) for src in misses]
+    fresh = iter(extracted)
+    # discovery order, whatever --jobs is and whatever came from the cache
+    results = [hit if hit is not None else next(fresh) for hit in looked_up]
 
     stats = RunStats(files=len(sources))
     findings: list[Finding] = []
@@ -431,7 +462,9 @@ def run(
         files=facts,
         masked=masked,
         system=system,
-        source=SourceReader(settings.root, [*filtered.findings, *masked]),
+        source=SourceReader(
+            settings.root, [*filtered.findings, *masked], (f.path for f in facts if f.problems)
+        ),
     )
     _apply_baseline(settings, out)
     for scope in settings.scopes:

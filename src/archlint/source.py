@@ -16,14 +16,29 @@ from archlint.extract.decode import decode, looks_binary
 from archlint.masking import mask
 from archlint.model import Finding, Location, Mask
 from archlint.report.fingerprint import line_hashes
+from archlint.rules.secret_patterns import scan_text
 
 MAX_FRAME_LINES = 3
 MAX_FRAME_WIDTH = 200
 
 
+def _disjoint(spans: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans merged, right to left (so masking one keeps the others' offsets)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged[::-1]
+
+
 class SourceReader:
-    def __init__(self, root: Path, findings: Iterable[Finding]):
+    def __init__(self, root: Path, findings: Iterable[Finding], unparsed: Iterable[str] = ()):
+        """`unparsed`: files a reader could not parse. They get no code frames: the names
+        that tell a password from other text are unknown there, so a frame could show one."""
         self.root = root
+        self.unparsed = frozenset(unparsed)
         self.masks: dict[str, dict[int, set[Mask]]] = defaultdict(lambda: defaultdict(set))
         for f in findings:
             for m in f.masks:
@@ -48,12 +63,18 @@ class SourceReader:
         return self._lines[path]
 
     def masked_line(self, path: str, line: int) -> str | None:
+        if path in self.unparsed:
+            return None
         lines = self.lines(path)
         if lines is None or not 1 <= line <= len(lines):
             return None
         text = lines[line - 1]
-        for m in sorted(self.masks[path].get(line, ()), key=lambda m: -m.column):
-            start, end = m.column - 1, min(m.end_column - 1, len(text))
+        spans = {(m.column - 1, m.end_column - 1) for m in self.masks[path].get(line, ())}
+        # Provider tokens, keys and URL passwords are masked whatever rules ran: a frame of
+        # another rule must not show a secret that ARC501 was not selected to report.
+        spans |= {(t.start, t.end) for t in scan_text(text)}
+        for start, end in _disjoint(spans):
+            end = min(end, len(text))
             if end > start:
                 text = text[:start] + mask(text[start:end]) + text[end:]
         if len(text) > MAX_FRAME_WIDTH:

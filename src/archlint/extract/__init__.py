@@ -12,13 +12,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import replace
 
-from archlint.extract.config import read_dotenv, read_ini, read_json, read_toml
 from archlint.extract.decode import decode, looks_binary
-from archlint.extract.deploy import read_compose, read_dotenv_values, read_kubernetes
-from archlint.extract.openapi import read_openapi_json, read_openapi_yaml
-from archlint.extract.python import read_python
-from archlint.extract.sql import read_sql, read_sql_facts
-from archlint.extract.yamlfile import classify_yaml, read_yaml
 from archlint.model import (
     FileFacts,
     FileKind,
@@ -36,6 +30,15 @@ from archlint.suppressions import parse_suppressions
 
 def read_facts(src: SourceFile, text: str, content_hash: str) -> FileFacts:
     """Run the reader for the file's format; classify YAML/JSON by content."""
+    # Imported here, not at the top: a run served from the cache never loads the readers
+    # (sqlglot, ruamel, …), which is a tenth of a warm run's time (bench/RESULTS.md).
+    from archlint.extract.config import read_dotenv, read_ini, read_json, read_toml
+    from archlint.extract.deploy import read_compose, read_dotenv_values, read_kubernetes
+    from archlint.extract.openapi import read_openapi_json, read_openapi_yaml
+    from archlint.extract.python import read_python
+    from archlint.extract.sql import read_sql, read_sql_facts
+    from archlint.extract.yamlfile import classify_yaml, read_yaml
+
     path, kind = src.path, src.kind
     values: list[NamedValue] = []
     problem: ParseProblem | None = None

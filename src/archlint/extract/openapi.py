@@ -970,11 +970,15 @@ _META_VALIDATORS: dict[str, Any] = {}
 def _meta_validator(family: str) -> Any:
     validator = _META_VALIDATORS.get(family)
     if validator is None:
+        from importlib.resources import files
+
         from jsonschema.validators import validator_for  # type: ignore[import-untyped]
         from jsonschema_specifications import REGISTRY  # type: ignore[import-untyped]
-        from openapi_spec_validator.schemas.utils import get_schema_content
 
-        schema = get_schema_content(family)
+        # Read from the package's files directly: the library's own loader goes through
+        # urllib (a file:// URL), and archlint opens no URL at all.
+        resource = files("openapi_spec_validator") / f"resources/schemas/v{family}/schema.json"
+        schema = json.loads(resource.read_text(encoding="utf-8"))
         # REGISTRY holds the JSON Schema meta-schemas and has no `retrieve`: a reference to
         # anything else fails instead of being fetched (jsonschema's default would fetch it).
         validator = validator_for(schema)(schema, registry=REGISTRY)

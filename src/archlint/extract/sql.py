@@ -54,14 +54,63 @@ def read_sql(text: str, path: str) -> tuple[list[NamedValue], ParseProblem | Non
     try:
         tokens = Postgres().tokenize(_without_copy_data(text))
         _remember_tokens(text, "postgres", tokens)
-    except SqlglotError as exc:
-        start = getattr(exc, "start", None)
-        loc = offsets.location(start, start) if isinstance(start, int) else Location(path, 1)
+    except SqlglotError:
         # sqlglot's message quotes the surrounding SQL, which may hold a secret: not shown.
-        return [], ParseProblem(UNTOKENIZABLE, loc)
+        return [], ParseProblem(UNTOKENIZABLE, _unclosed_location(text, offsets))
     except RecursionError:
         return [], ParseProblem("SQL nests too deeply to read", Location(path, 1))
     return _named_literals(tokens, offsets), None
+
+
+_OPENERS = re.compile(r"""'|"|/\*|--|\$([A-Za-z_][A-Za-z0-9_]*)?\$""")
+
+
+def _unclosed_location(sql: str, offsets: LineIndex) -> Location:
+    """Where the string, quoted identifier, comment or dollar-quote that never ends starts
+    (sqlglot's error carries no position); the start of the text if none is found."""
+    i = 0
+    while True:
+        m = _OPENERS.search(sql, i)
+        if m is None:
+            return offsets.location(0, 0)
+        opener, start = m.group(), m.start()
+        if opener == "--":
+            end = sql.find("\n", m.end())
+            if end < 0:
+                return offsets.location(0, 0)
+            i = end + 1
+            continue
+        if opener in ("'", '"'):
+            escapes = opener == "'" and sql[start - 1 : start] in ("E", "e")
+            end = _quote_end(sql, m.end(), opener, escapes)
+        else:
+            closer = "*/" if opener == "/*" else opener
+            found = sql.find(closer, m.end())
+            end = -1 if found < 0 else found + len(closer)
+        if end < 0:
+            return offsets.location(start, start)
+        i = end
+
+
+def _quote_end(sql: str, i: int, quote: str, escapes: bool) -> int:
+    """The offset after the closing quote (a doubled quote is part of the text), or -1."""
+    while True:
+        j = sql.find(quote, i)
+        if j < 0:
+            return -1
+        if escapes and _escaped(sql, j):
+            i = j + 1
+        elif sql[j + 1 : j + 2] == quote:
+            i = j + 2
+        else:
+            return j + 1
+
+
+def _escaped(sql: str, j: int) -> bool:
+    n = 0
+    while j - n - 1 >= 0 and sql[j - n - 1] == "\\":
+        n += 1
+    return n % 2 == 1
 
 
 def _named_literals(tokens: list[Token], offsets: LineIndex) -> list[NamedValue]:
@@ -187,10 +236,8 @@ def sql_statements(
     offsets = LineIndex(sql, path)
     try:
         tokens = _tokenize(sql, dialect)
-    except SqlglotError as exc:
-        start = getattr(exc, "start", None)
-        loc = offsets.location(start, start) if isinstance(start, int) else Location(path, 1)
-        return [], [ParseProblem(UNTOKENIZABLE, loc)]
+    except SqlglotError:
+        return [], [ParseProblem(UNTOKENIZABLE, _unclosed_location(sql, offsets))]
     reader = _Reader(sql, offsets, _dialect(dialect))
     for chunk in _split(tokens, sql):
         reader.read(chunk)
@@ -217,7 +264,11 @@ def _tokenize(text: str, dialect: str) -> list[Token]:
     return _dialect(dialect).tokenize(_without_copy_data(text))
 
 
-_COPY_FROM_STDIN = re.compile(r"^[ \t]*COPY\b[^;]*?\bFROM\s+STDIN\b[^;]*;[^\n]*\n", re.I | re.M)
+# One line, as pg_dump writes it: across lines, `COPY x FROM stdin` repeated without `;` made the
+# search cubic (2,000 such lines took 50 s).
+_COPY_FROM_STDIN = re.compile(
+    r"^[ \t]*COPY\b[^;\n]*\bFROM[ \t]+STDIN\b[^;\n]*;[^\n]*\n", re.I | re.M
+)
 _COPY_END = re.compile(r"^\\\.[ \t\r]*$", re.M)
 
 

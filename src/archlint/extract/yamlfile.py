@@ -15,6 +15,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from archlint.model import FileKind, Location, NamedValue, ParseProblem
+from archlint.positions import LineIndex
 
 # Keys under which a mapping holds environment variables (compose, k8s ConfigMap/Secret, CI files).
 _ENV_PARENTS = {"environment", "env", "data", "stringdata", "variables", "vars", "secrets"}
@@ -51,7 +52,9 @@ def _is_plain_text(node: ScalarNode) -> bool:
     return node.tag is None or node.tag.endswith(":str") or node.tag == "tag:yaml.org,2002:str"
 
 
-_TEMPLATE = re.compile(r"\{\{-?\s*(?:\.|include\b|template\b|if\b|range\b|with\b|end\b|toYaml\b|\$)")
+_TEMPLATE = re.compile(
+    r"\{\{-?\s*(?:\.|include\b|template\b|if\b|range\b|with\b|end\b|toYaml\b|\$)"
+)
 
 
 def read_yaml(text: str, path: str) -> YamlFacts:
@@ -70,6 +73,7 @@ def read_yaml(text: str, path: str) -> YamlFacts:
         # the snippet ruamel appends: it quotes the source line, which may hold a secret.
         what = exc.problem or exc.context or "invalid YAML"
         facts.problem = ParseProblem(f"YAML syntax error: {what}", Location(path, line, col))
+        facts.named_values = _line_pairs(text, path)
         return facts
     except RecursionError:
         facts.problem = ParseProblem("YAML nests too deeply to parse", Location(path, 1))
@@ -89,6 +93,31 @@ def read_yaml(text: str, path: str) -> YamlFacts:
                 facts.kubernetes = True
         _walk(doc, path, facts.named_values)
     return facts
+
+
+# `key: value` on one line, for YAML that could not be composed; a quoted value without its quotes.
+_LINE_PAIR_RE = re.compile(
+    r"""^[ \t-]*([A-Za-z_][\w.-]*)[ \t]*:[ \t]+(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)'|([^\s#'"{\[][^\n]*))""",
+    re.M,
+)
+_COMMENT_RE = re.compile(r"[ \t]#")
+
+
+def _line_pairs(text: str, path: str) -> list[NamedValue]:
+    """Named values of a YAML file that failed to parse, from a line scan: a secret in a broken
+    file is still found (and so masked wherever the file is shown)."""
+    pos = LineIndex(text, path)
+    out: list[NamedValue] = []
+    for m in _LINE_PAIR_RE.finditer(text):
+        group = next(g for g in (2, 3, 4) if m.group(g) is not None)
+        value = m.group(group)
+        if group == 4:  # plain: up to a comment, without trailing blanks (trimmed here, not by
+            # the pattern, which would backtrack quadratically over a long run of blanks)
+            comment = _COMMENT_RE.search(value)
+            value = (value[: comment.start()] if comment else value).rstrip(" \t")
+        start = m.start(group)
+        out.append(NamedValue(m.group(1), value, pos.location(start, start + len(value)), "config"))
+    return out
 
 
 def _walk(root: Node | None, path: str, out: list[NamedValue]) -> None:
