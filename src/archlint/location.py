@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+_MAX = 2**31  # lines and columns beyond this are no file's
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
@@ -19,3 +21,11 @@ class Location:
     def __post_init__(self) -> None:
         if self.end_line == 0:
             object.__setattr__(self, "end_line", self.line)
+        # 1-based and plausible: also the check on locations read back from the (untrusted) cache
+        if not (
+            0 < self.line < _MAX
+            and 0 < self.column < _MAX
+            and 0 < self.end_line < _MAX
+            and 0 <= self.end_column < _MAX
+        ):
+            raise ValueError(f"not a position in a file: {self.line}:{self.column}")

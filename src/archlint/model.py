@@ -1,7 +1,7 @@
 """Plain data that crosses module boundaries: locations, findings, file facts.
 
 Everything here is a frozen, slotted dataclass of strings, ints, enums and tuples, so it can be
-cached on disk as JSON (see :mod:`archlint.serde`) and sent between processes. No parser object
+cached on disk as JSON (see :mod:`archlint.cache`) and sent between processes. No parser object
 ever appears here.
 """
 
@@ -63,6 +63,11 @@ class Mask:
     line: int
     column: int
     end_column: int
+
+    def __post_init__(self) -> None:
+        # A mask before the start of a line would leave the secret it covers visible.
+        if not (0 < self.line < 2**31 and 0 < self.column < 2**31 and 0 <= self.end_column < 2**31):
+            raise ValueError(f"not a masked span: {self.line}:{self.column}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,8 +30,8 @@ def _deep(raw: str) -> str:
     return "[" * 100_000 + "]" * 100_000
 
 
-# A Location is stored as `[path, line, column, end_line, end_column]` (serde); other positions
-# (Mask) as named fields. Each mutation hits both.
+# Older entries stored a Location as `[path, line, column, end_line, end_column]`; entries are
+# objects with named fields now. Each mutation hits both forms.
 _LOCATION_LINE = re.compile(r'(\["[^"\\]*",)\d+')
 
 

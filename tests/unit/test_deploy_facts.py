@@ -12,6 +12,7 @@ import textwrap
 import time
 from collections.abc import Callable
 
+import msgspec
 import pytest
 
 from archlint.extract import read_facts
@@ -21,7 +22,6 @@ from archlint.extract.yamlfile import read_yaml
 from archlint.facts import DeployFacts, Probe, Workload
 from archlint.location import Location
 from archlint.model import FileFacts, FileKind, SourceFile
-from archlint.serde import from_jsonable, to_jsonable
 
 Reader = Callable[..., DeployFacts | None]
 
@@ -742,7 +742,7 @@ def test_read_facts_fills_deploy_and_it_round_trips_through_json():
         src = SourceFile(path, "/nonexistent/" + path, fmt, kind)
         got = read_facts(src, text, "0" * 64)
         assert got.deploy is not None, path
-        assert from_jsonable(FileFacts, to_jsonable(got)) == got
+        assert msgspec.json.decode(msgspec.json.encode(got), type=FileFacts) == got
 
 
 # ---------------------------------------------------------------------------------------------
