@@ -92,3 +92,22 @@ def test_a_zero_budget_is_no_budget(project):
     assert archlint("check", "--format", "json", "-j", "1", cwd=project).findings() == [
         ("ARC501", "a.py", 1)
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 30_000 + "]" * 30_000,  # flow collections: ruamel's C composer recursed to a crash
+        "- " * 60_000 + "x\n",
+        "a:\n" + "".join(" " * i + "b:\n" for i in range(1, 3_000)),
+    ],
+    ids=["brackets", "dashes", "indentation"],
+)
+def test_yaml_nested_beyond_the_c_parsers_stack_is_a_finding_not_a_crash(project, text):
+    write_tree(project, {"deploy/deep.yaml": text, "app.py": f'KEY = "{SECRET}"\n'})
+    run = archlint_subprocess(
+        "check", project, "--format", "json", "--no-cache", "-j", "1", cwd=project
+    )
+    assert run.code == 1, run.err
+    found = {(f["code"], f["path"]) for f in run.json()["findings"]}
+    assert found == {("ARC001", "deploy/deep.yaml"), ("ARC501", "app.py")}

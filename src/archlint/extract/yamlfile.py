@@ -31,9 +31,33 @@ class YamlFacts:
     nodes: list[Node] = field(default_factory=list)  # the composed documents, for fact readers
 
 
-def _new_yaml() -> YAML:
-    yaml = YAML(typ="safe", pure=False)
-    return yaml
+def _new_yaml(text: str = "") -> YAML:
+    # ruamel's C composer recurses in C, unchecked: a document nested ~10,000 deep overflows the
+    # stack and kills the process. Such text goes to the pure-Python composer, whose recursion
+    # ends in a RecursionError (reported as "nests too deeply").
+    return YAML(typ="safe", pure=_nesting_estimate(text) > _C_PARSER_MAX_DEPTH)
+
+
+_C_PARSER_MAX_DEPTH = 1000
+_DASH_RUN = re.compile(r"(?:[-?][ \t]+){100,}")  # "- - - - x": a sequence in a sequence in …
+_DEEP_INDENT = re.compile(r"^[ \t]{100,}", re.MULTILINE)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _nesting_estimate(text: str) -> int:
+    """An upper bound of how deep the documents in `text` nest (flow brackets + the longest run
+    of `- ` on a line + the deepest indentation), in linear time; cheap for ordinary files."""
+    total = 0
+    brackets = text.count("[") + text.count("{")
+    if brackets > 100:
+        depth = deepest = 0
+        for m in _BRACKET.finditer(text):
+            depth = depth + 1 if m.group() in "[{" else max(depth - 1, 0)
+            deepest = max(deepest, depth)
+        total += deepest
+    total += max((len(m.group()) // 2 for m in _DASH_RUN.finditer(text)), default=0)
+    total += max((len(m.group()) for m in _DEEP_INDENT.finditer(text)), default=0)
+    return total
 
 
 def _scalar(node: Node) -> str | None:
@@ -61,7 +85,7 @@ def read_yaml(text: str, path: str) -> YamlFacts:
     """Compose every document; collect named scalar values and what the documents look like."""
     facts = YamlFacts()
     try:
-        documents = list(_new_yaml().compose_all(text))
+        documents = list(_new_yaml(text).compose_all(text))
     except MarkedYAMLError as exc:
         if _TEMPLATE.search(text):
             # A Helm / Go template (`{{- include "x" . | nindent 4 }}`) is YAML only once
