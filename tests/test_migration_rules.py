@@ -63,3 +63,45 @@ def test_migrations_outside_any_service_are_checked_too(project):
         ("ARC601", "db/migration/V2__audit.sql", 2),
         ("ARC608", "db/migration/V2__audit.sql", 3),
     }
+
+
+def test_creating_and_seeding_a_table_is_not_a_backfill_but_filling_a_new_column_is(project):
+    write_tree(
+        project,
+        {
+            "manage.py": "import django\n",
+            "shop/migrations/0001_initial.py": """
+                from django.db import migrations, models
+
+                def seed(apps, schema_editor):
+                    apps.get_model("shop", "Country").objects.create(code="DE")
+
+                class Migration(migrations.Migration):
+                    initial = True
+                    dependencies = []
+                    operations = [
+                        migrations.CreateModel(
+                            name="Country",
+                            fields=[("id", models.BigAutoField(primary_key=True)), ("code", models.CharField(max_length=2))],
+                        ),
+                        migrations.RunPython(seed),
+                    ]
+                """,
+            "shop/migrations/0002_country_name.py": """
+                from django.db import migrations, models
+
+                def fill(apps, schema_editor):
+                    apps.get_model("shop", "Country").objects.update(name="?")
+
+                class Migration(migrations.Migration):
+                    dependencies = [("shop", "0001_initial")]
+                    operations = [
+                        migrations.RunSQL("SET lock_timeout TO '5s'"),
+                        migrations.AddField(model_name="country", name="name", field=models.TextField(null=True)),
+                        migrations.RunPython(fill),
+                    ]
+                """,
+        },
+    )
+    found = {(f["code"], f["path"], f["line"]) for f in check(project, "--select", "ARC609")}
+    assert found == {("ARC609", "shop/migrations/0002_country_name.py", 11)}  # the RunPython

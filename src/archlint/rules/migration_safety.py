@@ -758,8 +758,14 @@ class BackfillInMigration(_MigrationRule):
         for step in steps:
             by_migration[step.migration.path].append(step)
         for mig_steps in by_migration.values():
+            # Creating a table (and its columns, indexes) locks nothing anyone else uses: a
+            # migration that creates a table and fills it holds no lock worth reporting.
             schema_changes = [
-                s for s in mig_steps if s.change.kind not in _NOT_SCHEMA and not s.new_table
+                s
+                for s in mig_steps
+                if s.change.kind not in _NOT_SCHEMA
+                and s.change.kind not in {"create_table", "define_column"}
+                and not s.new_table
             ]
             mixed_reported = False
             for step in mig_steps:
@@ -778,6 +784,8 @@ class BackfillInMigration(_MigrationRule):
                     continue
                 if mixed_reported or not _transactional(step) or not schema_changes:
                     continue
+                if step.new_table:
+                    continue  # filling a table created in this migration
                 mixed_reported = True
                 first = schema_changes[0]
                 yield self.finding(
