@@ -10,7 +10,7 @@ from archlint.location import Location
 from archlint.model import Finding, Level
 from archlint.resolve import DatabaseIdentity
 from archlint.rule import Option, ProjectRule
-from archlint.rules.system_view import deploy_location, services
+from archlint.rules.system_view import deploy_location, services, table_key
 
 _OWNING_OPS = {"create", "model"}
 _USING_OPS = {"read": "reads", "write": "writes", "reference": "references", "alter": "alters"}
@@ -30,11 +30,6 @@ _FRAMEWORK_TABLES = {
     "databasechangelog",
     "databasechangeloglock",
 }
-
-
-def _table_key(name: str) -> str:
-    name = name.strip('"`[]').lower()
-    return name.removeprefix("public.").removeprefix("dbo.")
 
 
 class SharedDatabase(ProjectRule):
@@ -156,7 +151,7 @@ class SharedDatabase(ProjectRule):
         owners: dict[str, dict[str, TableRef]] = defaultdict(dict)
         for svc_name, refs in creators.items():
             for ref in refs:
-                owners[_table_key(ref.table)].setdefault(svc_name, ref)
+                owners[table_key(ref.table)].setdefault(svc_name, ref)
         idents = {
             s.name: {
                 u.identity
@@ -170,7 +165,7 @@ class SharedDatabase(ProjectRule):
             used: dict[str, list[TableRef]] = defaultdict(list)
             for ref in svc.tables:
                 if ref.op in _USING_OPS:
-                    used[_table_key(ref.table)].append(ref)
+                    used[table_key(ref.table)].append(ref)
             for table, refs in sorted(used.items()):
                 if table in _FRAMEWORK_TABLES:
                     continue

@@ -23,7 +23,7 @@ from archlint.facts import SchemaChange
 from archlint.location import Location
 from archlint.model import Finding, Level
 from archlint.rule import Option, ProjectRule
-from archlint.rules.system_view import is_production_path, services
+from archlint.rules.system_view import is_production_path, services, table_key
 
 # --------------------------------------------------------------------------------------------
 # Migrations of a service, in order
@@ -175,10 +175,6 @@ def _copy(col: _Column | None) -> _Column | None:
     return _Column(col.type, col.not_null) if col is not None else None
 
 
-def _table(name: str) -> str:
-    return name[7:] if name.startswith("public.") else name
-
-
 def replay(migrations: list[_Migration], exempt_new: bool = True) -> Iterator[Step]:
     schema = _Schema()
     # Django: a model created with db_table is named by its default table (app_model) in later
@@ -190,10 +186,10 @@ def replay(migrations: list[_Migration], exempt_new: bool = True) -> Iterator[St
         new_indexes: set[str] = set()
         lock = False
         for ch in mig.changes:
-            t = _table(ch.table)
+            t = table_key(ch.table)
             t = aliases.get(t, t)
-            if ch.kind == "create_table" and ch.name and _table(ch.name) != t:
-                aliases[_table(ch.name)] = t
+            if ch.kind == "create_table" and ch.name and table_key(ch.name) != t:
+                aliases[table_key(ch.name)] = t
             cols = schema.tables.get(t, {})
             yield Step(
                 ch,
@@ -220,7 +216,7 @@ def replay(migrations: list[_Migration], exempt_new: bool = True) -> Iterator[St
             elif k == "drop_table":
                 schema.tables.pop(t, None)
             elif k == "rename_table" and ch.name:
-                new = _table(ch.name)
+                new = table_key(ch.name)
                 schema.tables[new] = schema.tables.pop(t, {})
                 if t in new_tables:
                     new_tables.add(new)
@@ -571,7 +567,7 @@ class BreakingSchemaChange(_MigrationRule):
             if ch.kind not in _BREAKING or step.new_table:
                 continue
             text = _BREAKING[ch.kind].format(
-                where=_where(step), table=step.table, new=_table(ch.name)
+                where=_where(step), table=step.table, new=table_key(ch.name)
             )
             refs = self._still_used(step, used, final)
             if refs:
@@ -624,7 +620,7 @@ def _code_references(system: System, svc: Service, migration_paths: set[str]) ->
         for use in f.python.tables:
             if use.via not in {"orm", "sql"}:
                 continue
-            t = _table(use.table)
+            t = table_key(use.table)
             what = f"the model {use.model}" if use.model else "SQL in the code"
             here = (use.location, f"{what} at {use.location.path}:{use.location.line}")
             refs.tables.setdefault(t, []).append(here)
@@ -646,7 +642,7 @@ def _final_schema(steps: list[Step]) -> dict[str, set[str]]:
         elif ch.kind == "drop_table":
             tables.pop(t, None)
         elif ch.kind == "rename_table":
-            tables[_table(ch.name)] = tables.pop(t, set())
+            tables[table_key(ch.name)] = tables.pop(t, set())
         elif ch.kind == "rename_column":
             cols = tables.get(t, set())
             cols.discard(ch.column)

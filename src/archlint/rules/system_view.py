@@ -16,6 +16,13 @@ _DEPLOY_FILES = ("Dockerfile", "Procfile", "app.yaml", "fly.toml", "render.yaml"
 _PARAM = re.compile(r"\{[^{}]*\}|<[^<>]*>|\(\?P<")
 
 
+def table_key(name: str) -> str:
+    """A table name as the rules compare them: unquoted, lower case, without the default schema
+    (`public.` in PostgreSQL, `dbo.` in SQL Server)."""
+    name = name.strip('"`[]').lower()
+    return name.removeprefix("public.").removeprefix("dbo.")
+
+
 def is_production_path(path: str) -> bool:
     """Not a test, fixture, example, sample or documentation file."""
     return not is_test_path(path) and _EXAMPLE_PATH.search(path.lower()) is None
