@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -289,6 +290,27 @@ def _with_unowned(system: System, owned: list[Service]) -> list[Service]:
     return [*owned, Service(name="", roots=[""], source="code", files=rest)]
 
 
+_Replayed = list[tuple[Service, list[_Migration], list[Step]]]
+# The nine rules judge the same replay: it is made once per run (per `paths` /
+# `exempt-new-tables` setting) and kept while that System is the one being checked.
+_memo: tuple[weakref.ref[System], dict[tuple[tuple[str, ...], bool], _Replayed]] | None = None
+
+
+def _replayed(system: System, paths: tuple[str, ...], exempt_new: bool) -> _Replayed:
+    global _memo
+    if _memo is None or _memo[0]() is not system:
+        _memo = (weakref.ref(system), {})
+    runs = _memo[1]
+    key = (paths, exempt_new)
+    if key not in runs:
+        runs[key] = [
+            (svc, migrations, list(replay(migrations, exempt_new)))
+            for svc in _with_unowned(system, services(system))
+            if (migrations := _migrations(system, svc, list(paths)))
+        ]
+    return runs[key]
+
+
 class _MigrationRule(ProjectRule):
     default_level = Level.WARNING
     tags: ClassVar[tuple[str, ...]] = ("migrations", "postgresql")
@@ -301,15 +323,16 @@ class _MigrationRule(ProjectRule):
             "postgresql",
         }:
             return
-        for svc in _with_unowned(system, services(system)):
-            migrations = _migrations(system, svc, list(self.options["paths"]))
-            if migrations:
-                yield from self.check_service(system, svc, migrations)
+        replayed = _replayed(
+            system, tuple(self.options["paths"]), bool(self.options["exempt-new-tables"])
+        )
+        for svc, migrations, steps in replayed:
+            yield from self.check_service(system, svc, migrations, steps)
 
     def check_service(
-        self, system: System, svc: Service, migrations: list[_Migration]
+        self, system: System, svc: Service, migrations: list[_Migration], steps: list[Step]
     ) -> Iterable[Finding]:
-        for step in replay(migrations, bool(self.options["exempt-new-tables"])):
+        for step in steps:
             yield from self.check_step(step)
 
     def check_step(self, step: Step) -> Iterable[Finding]:
@@ -557,10 +580,9 @@ class BreakingSchemaChange(_MigrationRule):
     postgres_only = False
 
     def check_service(
-        self, system: System, svc: Service, migrations: list[_Migration]
+        self, system: System, svc: Service, migrations: list[_Migration], steps: list[Step]
     ) -> Iterable[Finding]:
         used = _code_references(system, svc, {m.path for m in migrations})
-        steps = list(replay(migrations, bool(self.options["exempt-new-tables"])))
         final = _final_schema(steps)
         for step in steps:
             ch = step.change
@@ -679,12 +701,12 @@ class MissingLockTimeout(_MigrationRule):
     )
 
     def check_service(
-        self, system: System, svc: Service, migrations: list[_Migration]
+        self, system: System, svc: Service, migrations: list[_Migration], steps: list[Step]
     ) -> Iterable[Finding]:
         if self.options["set-globally"]:
             return
         reported: set[str] = set()
-        for step in replay(migrations, bool(self.options["exempt-new-tables"])):
+        for step in steps:
             mig = step.migration
             if mig.path in reported or step.lock_timeout or not _takes_strong_lock(step):
                 continue
@@ -747,9 +769,8 @@ class BackfillInMigration(_MigrationRule):
     postgres_only = False
 
     def check_service(
-        self, system: System, svc: Service, migrations: list[_Migration]
+        self, system: System, svc: Service, migrations: list[_Migration], steps: list[Step]
     ) -> Iterable[Finding]:
-        steps = list(replay(migrations, bool(self.options["exempt-new-tables"])))
         by_migration: dict[str, list[Step]] = defaultdict(list)
         for step in steps:
             by_migration[step.migration.path].append(step)
