@@ -2263,14 +2263,12 @@ class FactCollector:
             }
             if not methods:
                 methods = tuple(m.upper() for m in HTTP_VERBS if m in defined)
-                for b in short:
-                    if b in _DRF_GENERIC_METHODS:
-                        methods = tuple(dict.fromkeys((*methods, *_DRF_GENERIC_METHODS[b])))
-                for b in bases:
-                    if b.startswith("django.views.") and b.rsplit(".", 1)[-1] in (
-                        _DJANGO_GENERIC_METHODS
-                    ):
-                        inherited = _DJANGO_GENERIC_METHODS[b.rsplit(".", 1)[-1]]
+                for b in bases:  # in written order, so the methods come out the same each run
+                    base = b.rsplit(".", 1)[-1]
+                    inherited = _DRF_GENERIC_METHODS.get(base) or (
+                        _DJANGO_GENERIC_METHODS.get(base) if b.startswith("django.views.") else None
+                    )
+                    if inherited:
                         methods = tuple(dict.fromkeys((*methods, *inherited)))
             acts: list[str] = []
             for b in short:
