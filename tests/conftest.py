@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -36,7 +37,11 @@ class Run:
 def archlint(*args: str | Path, cwd: Path | None = None) -> Run:
     """Run `archlint ARGS` in-process (cwd switched), capturing stdout, stderr and exit code."""
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.chdir(cwd or Path.cwd()), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with (
+        contextlib.chdir(cwd or Path.cwd()),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
         try:
             code = main([str(a) for a in args])
         except SystemExit as exc:  # argparse --help / --version / usage errors
@@ -47,9 +52,21 @@ def archlint(*args: str | Path, cwd: Path | None = None) -> Run:
 def archlint_subprocess(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> Run:
     proc = subprocess.run(
         [sys.executable, "-m", "archlint", *map(str, args)],
-        cwd=cwd, capture_output=True, text=True, env=env, timeout=300,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def copy_fixture(name: str, target: Path) -> Path:
+    """A copy of tests/fixtures/NAME without the cache a run on the fixture itself leaves there
+    (the README's first command checks tests/fixtures/secrets-shop)."""
+    return Path(
+        shutil.copytree(FIXTURES / name, target, ignore=shutil.ignore_patterns(".archlint_cache"))
+    )
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:

@@ -7,11 +7,10 @@ that cached runs report exactly what uncached ones do. No timings.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, archlint, write_tree
+from conftest import FIXTURES, archlint, copy_fixture, write_tree
 
 SERVICES = {
     "orders/Dockerfile": "FROM python:3.12\n",
@@ -65,7 +64,7 @@ def findings(report: dict) -> list[tuple[str, str, int, str]]:  # type: ignore[t
 def test_a_warm_run_reports_what_a_cold_run_does(tmp_path: Path, fixture: str) -> None:
     """Every fact kind round-trips through the cache; project rules re-run on cached facts."""
     project = tmp_path / fixture
-    shutil.copytree(FIXTURES / fixture, project)
+    copy_fixture(fixture, project)
     (project / ".git").mkdir(exist_ok=True)
     cold = check(project)
     warm = check(project)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, archlint, write_tree
+from conftest import archlint, copy_fixture, write_tree
 
 from archlint.config import load_file
 from archlint.init_config import precommit_snippet, workflow
@@ -21,7 +20,7 @@ RIDES_SERVICES = ["dispatch", "drivers", "gateway", "notifier", "pricing", "sche
 
 @pytest.fixture
 def rides(tmp_path):
-    repo = shutil.copytree(FIXTURES / "rides-platform", tmp_path / "rides")
+    repo = copy_fixture("rides-platform", tmp_path / "rides")
     (repo / ".git").mkdir()
     return repo
 
