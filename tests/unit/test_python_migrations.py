@@ -932,3 +932,39 @@ def test_django_operations_behind_a_settings_switch_take_the_first_branch():
     )
     m = migration(source, "account/migrations/0003_email_idx.py")
     assert [(c.kind, c.name) for c in m.changes] == [("create_index", "account_email_idx")]
+
+
+def test_a_custom_field_class_is_not_assumed_not_null():
+    source = textwrap.dedent(
+        """
+        from django.db import migrations, models
+        import oscar.models.fields
+
+
+        class Migration(migrations.Migration):
+            dependencies = [("catalogue", "0026_x")]
+            operations = [
+                migrations.AddField(
+                    model_name="category",
+                    name="code",
+                    field=oscar.models.fields.NullCharField(max_length=255, unique=True),
+                ),
+                migrations.AddField(
+                    model_name="category",
+                    name="slug",
+                    field=oscar.models.fields.AutoSlugField(max_length=255, null=False),
+                ),
+                migrations.AddField(
+                    model_name="category",
+                    name="name",
+                    field=models.CharField(max_length=255),
+                ),
+            ]
+        """
+    )
+    m = migration(source, "catalogue/migrations/0027_codes.py")
+    assert [(c.column, c.not_null) for c in m.changes if c.kind == "add_column"] == [
+        ("code", False),
+        ("slug", True),
+        ("name", True),
+    ]

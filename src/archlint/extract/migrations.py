@@ -721,7 +721,12 @@ def django_type(field: ast.expr | None) -> str:
 
 
 def _django_not_null(field: ast.Call) -> bool:
-    return not _true(_arg(field, -1, "null"))
+    """NOT NULL unless `null=True`, for Django's own fields. A field class of a project or a
+    library (oscar's `NullCharField`) may set `null` itself: NOT NULL only when written."""
+    null = _arg(field, -1, "null")
+    if _callee(field)[1] not in DJANGO_TYPES and _callee(field)[1] != "ArrayField":
+        return _false(null)
+    return not _true(null)
 
 
 def _django_db_default(field: ast.Call) -> str:
